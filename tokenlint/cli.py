@@ -1,0 +1,130 @@
+"""The command line: options in, engine, reporter, exit status out. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from tokenlint import __version__
+from tokenlint.engine import LintOptions, lint
+from tokenlint.formatters import FORMATTERS
+from tokenlint.model import Severity
+from tokenlint.registry import RuleLoadError, RuleSet, load_rules
+from tokenlint.report import Report
+from tokenlint.sources import discover
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="Find the links that let a stolen service account token walk to cluster admin.",
+)
+
+EXIT_USAGE = 2
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tokenlint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """tokenlint: Kubernetes service account token linter."""
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"tokenlint: error: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _rules(select: list[str], ignore: list[str]) -> RuleSet:
+    try:
+        return load_rules().select(_split(select), _split(ignore))
+    except RuleLoadError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _split(values: list[str]) -> list[str]:
+    """``--select TL001,TL003`` and repeated ``--select`` both work."""
+    return [part for value in values for part in value.split(",") if part.strip()]
+
+
+def _use_color(output: Path | None) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set (no-color.org)."""
+    return output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+@app.command("lint")
+def lint_command(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories, Helm charts, or - for standard input.")],
+    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Lowest severity that fails the run: info, low, medium, high, critical.")
+    ] = "low",
+    select: Annotated[list[str], typer.Option("--select", help="Only these rules (ids, names or id prefixes).")] = [],  # noqa: B006
+    ignore: Annotated[list[str], typer.Option("--ignore", help="Skip these rules (ids, names or id prefixes).")] = [],  # noqa: B006
+    namespace: Annotated[
+        str, typer.Option("--namespace", "-n", help="Namespace of resources that name none (Helm's release namespace).")
+    ] = "default",
+) -> None:
+    """Lint Kubernetes manifests and Helm charts."""
+    try:
+        threshold = Severity.parse(fail_on)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    rules = _rules(select, ignore)
+    result = lint(discover(paths), rules, LintOptions(namespace=namespace))
+    report = Report(result, rules, fail_on=threshold, color=_use_color(output))
+    text = FORMATTERS[output_format.value](report)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    raise typer.Exit(report.exit_code())
+
+
+@app.command("rules")
+def rules_command() -> None:
+    """List the available rules."""
+    for rule in _rules([], []).rules:
+        meta = rule.meta
+        typer.echo(f"{meta.id}  {meta.name:<34} {meta.severity.label:<8} {meta.summary}")
+
+
+@app.command("explain")
+def explain_command(rule_id: Annotated[str, typer.Argument(help="A rule id (TL001) or name.")]) -> None:
+    """Print one rule's documentation."""
+    rule = _rules([], []).by_id(rule_id)
+    if rule is None:
+        raise _fail(f"unknown rule {rule_id!r}: run 'tokenlint rules' for the list")
+    meta = rule.meta
+    typer.echo(f"{meta.id} {meta.name} (default severity: {meta.severity.label})\n")
+    typer.echo(meta.help.rstrip())
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,159 @@
+"""Run the rules over the inputs and collect findings and errors; never prints.
+
+Resources stream through: each one is shape-checked and given to the per-resource rules
+as soon as it is parsed, and kept only when the bundle index needs it. Cross-file rules
+then run once per bundle. Plain files form the base bundle; every rendered chart
+scenario is a bundle of its own on top of the base, so that two scenarios of one chart
+never see each other's objects, and a finding that several scenarios share is reported
+once with all their names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from tokenlint import shape
+from tokenlint.index import BundleIndex
+from tokenlint.model import Finding, InputError, Location
+from tokenlint.registry import RuleSet
+from tokenlint.resources import Resource, Stream, is_object, resources_of
+from tokenlint.rule import Context, ResourceRule, Rule
+from tokenlint.yamlread import parse_stream
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    """Settings that change how inputs are read and rules behave."""
+
+    namespace: str = "default"
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class LintResult:
+    """Everything a reporter needs, and nothing it has to decide."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    resources: int = 0
+    skipped: int = 0
+
+
+_HELM_TEMPLATE_HINT = "looks like a Helm template, not YAML: lint its chart directory"
+
+
+class _Run:
+    """The state of one lint run; one instance per call of :func:`lint`."""
+
+    def __init__(self, rules: RuleSet, options: LintOptions) -> None:
+        self.options = options
+        self.result = LintResult()
+        self.base: list[Resource] = []
+        self.bundles: dict[str, list[Resource]] = {}
+        self.by_kind: dict[str, list[tuple[ResourceRule, Context]]] = {}
+        self.any_kind: list[tuple[ResourceRule, Context]] = []
+        self.bundle_rules = [(r, self._context(r)) for r in rules.bundle_rules]
+        for rule in rules.resource_rules:
+            ctx = self._context(rule)
+            if rule.kinds is None:
+                self.any_kind.append((rule, ctx))
+            else:
+                for kind in rule.kinds:
+                    self.by_kind.setdefault(kind, []).append((rule, ctx))
+
+    def _context(self, rule: Rule) -> Context:
+        options = {**rule.meta.defaults(), **self.options.rule_options.get(rule.meta.id, {})}
+        return Context(rule.meta, options, self.result.findings.append)
+
+    def read(self, stream: Stream) -> None:
+        self.result.files += 1
+        documents, errors = parse_stream(stream.data)
+        helm_like = bool(errors) and stream.bundle is None and b"{{" in stream.data
+        for error in errors:
+            where = stream.origin.location((error.line, error.column), None, (), exact=True)
+            message = f"{_HELM_TEMPLATE_HINT} ({error.message})" if helm_like else error.message
+            self.result.errors.append(InputError(where.path, where.line, where.column, message))
+        kept = self.base if stream.bundle is None else self.bundles.setdefault(stream.bundle, [])
+        for doc in documents:
+            if doc.data is None:
+                continue
+            self.result.documents += 1
+            if not is_object(doc.data):
+                self.result.skipped += 1
+                continue
+            for resource in resources_of(doc, stream.origin, self.options.namespace, stream.scenario):
+                self.result.resources += 1
+                self._check_resource(resource)
+                if BundleIndex.wants(resource):
+                    kept.append(resource)
+
+    def _check_resource(self, resource: Resource) -> None:
+        for path, message in shape.problems(resource):
+            where = resource.locate(path)
+            self.result.errors.append(InputError(where.path, where.line, where.column, message))
+        for rule, ctx in (*self.any_kind, *self.by_kind.get(resource.kind, ())):
+            self._guarded(rule, resource.locate(()), rule.check, resource, ctx)
+
+    def _guarded(self, rule: Rule, where: Location, check: Any, subject: Any, ctx: Context) -> None:
+        """A crashing rule becomes an error (exit 2) naming the rule; other rules go on."""
+        try:
+            check(subject, ctx)
+        except Exception as exc:  # a rule bug must not hide the other findings
+            message = f"internal error in rule {rule.meta.id} ({rule.meta.name}): {type(exc).__name__}: {exc}"
+            self.result.errors.append(InputError(where.path, where.line, where.column, message))
+
+    def finish(self) -> LintResult:
+        self._check_bundle(self.base, only_scenario=False)
+        for resources in self.bundles.values():
+            self._check_bundle(self.base + resources, only_scenario=True)
+        self.result.findings = merge_scenarios(self.result.findings)
+        self.result.findings.sort(key=_finding_order)
+        self.result.errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0))
+        return self.result
+
+    def _check_bundle(self, resources: list[Resource], only_scenario: bool) -> None:
+        if not self.bundle_rules:
+            return
+        index = BundleIndex.build(resources)
+        findings = self.result.findings
+        start = len(findings)
+        anchor = resources[0].locate(()) if resources else Location("<bundle>", 1, 1)
+        for rule, ctx in self.bundle_rules:
+            self._guarded(rule, anchor, rule.check, index, ctx)
+        if only_scenario:
+            # Findings on base resources were already reported by the base bundle.
+            findings[start:] = [f for f in findings[start:] if f.scenarios]
+
+
+def _finding_order(finding: Finding) -> tuple[str, int, int, str, str]:
+    loc = finding.location
+    return (loc.path, loc.line, loc.column, finding.rule, finding.message)
+
+
+def merge_scenarios(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per rule, resource, field and place, listing every scenario that had it."""
+    merged: dict[tuple[str, str, int], Finding] = {}
+    for finding in findings:
+        key = (finding.fingerprint(), finding.location.path, finding.location.line)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = finding
+        elif finding.scenarios:
+            scenarios = tuple(dict.fromkeys(seen.scenarios + finding.scenarios))
+            merged[key] = replace(seen, scenarios=scenarios)
+    return list(merged.values())
+
+
+def lint(inputs: Iterable[Stream | InputError], rules: RuleSet, options: LintOptions | None = None) -> LintResult:
+    """Lint every stream; errors on one input never stop the others."""
+    run = _Run(rules, options or LintOptions())
+    for item in inputs:
+        if isinstance(item, InputError):
+            run.result.errors.append(item)
+        else:
+            run.read(item)
+    return run.finish()

@@ -1,0 +1,1 @@
+"""Kubernetes semantics shared by rules, each module tested on its own."""

@@ -1,0 +1,131 @@
+"""Frozen value types shared by every stage of the pipeline.
+
+They are plain data so that each stage (parsing, rules, suppression, reporters) can be
+tested on its own and nothing flows backwards: a reporter receives these and nothing else.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Union
+
+FieldPath = tuple[Union[str, int], ...]
+"""A path into a resource body, e.g. ``("spec", "template", "spec", "containers", 0)``."""
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``--fail-on`` is a plain comparison."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place a user can open: a file path (relative when below the working directory),
+    1-based line and column, and the end of the highlighted region.
+
+    ``note`` explains an approximate location (for example a Helm template line that could
+    not be resolved exactly); ``rendered_line`` keeps the line in Helm's rendered output
+    for debugging only, it is never shown as the location.
+    """
+
+    path: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+    note: str | None = None
+    rendered_line: int | None = None
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """The identity of a Kubernetes object; ``namespace`` is None for cluster-scoped kinds."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    def display(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+@dataclass(frozen=True)
+class Related:
+    """A secondary location attached to a finding, e.g. one link of an escalation chain."""
+
+    message: str
+    location: Location
+    resource: ResourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a finding is not counted: where the suppression was written and its reason."""
+
+    kind: str  # "annotation", "comment" or "baseline"
+    justification: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place.
+
+    ``field_path`` is the path inside the resource that the rule pointed at; together with
+    the rule and the resource identity it makes a fingerprint that survives line moves.
+    ``chain`` marks ``related`` as an ordered flow (an escalation path) rather than a
+    loose set of related places.
+    """
+
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    resource: ResourceRef
+    location: Location
+    field_path: FieldPath = ()
+    related: tuple[Related, ...] = ()
+    chain: bool = False
+    scenarios: tuple[str, ...] = ()
+    suppression: Suppression | None = None
+    properties: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppression is not None
+
+    def fingerprint(self) -> str:
+        """Stable identity: rule + resource identity + field path, never a line number."""
+        r = self.resource
+        path = ".".join(str(p) for p in self.field_path)
+        return f"{self.rule}|{r.api_version}|{r.kind}|{r.namespace or ''}|{r.name}|{path}"
+
+
+@dataclass(frozen=True)
+class InputError:
+    """Input that could not be read or understood; makes the run exit with status 2."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str

@@ -1,0 +1,122 @@
+"""The rule interface: what a rule declares and the one way it reports.
+
+Rules never parse, never read files, never compute positions and never print: they look
+at resources (or the bundle index) and call :meth:`Context.report` with a field path.
+The engine turns that path into a location, so every rule gets Helm template lines,
+suppressions and fingerprints for free.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from tokenlint.index import BundleIndex
+from tokenlint.model import FieldPath, Finding, Related, Severity
+from tokenlint.resources import Resource
+
+RULE_ID = re.compile(r"^[A-Z]{2,5}[0-9]{3,4}$")
+RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    """What a rule declares about itself; shown by ``tokenlint rules`` and in SARIF.
+
+    ``options`` maps each option name to a JSON Schema fragment that carries a
+    ``default``. ``help_path`` is the rule's Markdown page, read only when asked for.
+    """
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    help_path: Path | None = None
+    help_text: str = ""
+    tags: tuple[str, ...] = ("security", "kubernetes")
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def help(self) -> str:
+        if self.help_text:
+            return self.help_text
+        if self.help_path is not None:
+            return self.help_path.read_text(encoding="utf-8")
+        return self.summary
+
+    def defaults(self) -> dict[str, Any]:
+        return {name: schema.get("default") for name, schema in self.options.items()}
+
+
+def page_beside(module_file: str, name: str) -> Path:
+    """The Markdown page that sits next to a rule's module, named after the rule."""
+    return Path(module_file).with_name(f"{name}.md")
+
+
+class Context:
+    """What a rule may use while it runs: its options and the report function."""
+
+    def __init__(self, meta: RuleMeta, options: Mapping[str, Any], sink: Callable[[Finding], None]) -> None:
+        self.meta = meta
+        self.options = options
+        self._sink = sink
+
+    def related(self, resource: Resource, path: FieldPath, message: str) -> Related:
+        """A secondary location on another resource, e.g. the binding of a chain."""
+        return Related(message, resource.locate(path), resource.ref)
+
+    def report(
+        self,
+        resource: Resource,
+        path: FieldPath,
+        message: str,
+        *,
+        severity: Severity | None = None,
+        related: Iterable[Related] = (),
+        chain: bool = False,
+        properties: Mapping[str, str] | None = None,
+    ) -> None:
+        """Report a finding on ``resource`` at ``path`` (a field path into its body)."""
+        finding = Finding(
+            rule=self.meta.id,
+            name=self.meta.name,
+            severity=self.meta.severity if severity is None else severity,
+            message=message,
+            resource=resource.ref,
+            location=resource.locate(path),
+            field_path=path,
+            related=tuple(related),
+            chain=chain,
+            scenarios=(resource.scenario,) if resource.scenario else (),
+            properties=tuple(sorted((properties or {}).items())),
+        )
+        self._sink(finding)
+
+
+class Rule(ABC):
+    """Common ground of both rule shapes."""
+
+    meta: ClassVar[RuleMeta]
+
+
+class ResourceRule(Rule):
+    """Checks one resource at a time, as resources stream past.
+
+    ``kinds`` limits the resources it is called for; None means every resource.
+    """
+
+    kinds: ClassVar[frozenset[str] | None] = None
+
+    @abstractmethod
+    def check(self, resource: Resource, ctx: Context) -> None: ...
+
+
+class BundleRule(Rule):
+    """Checks the whole bundle once, through the index (cross-file questions)."""
+
+    @abstractmethod
+    def check(self, index: BundleIndex, ctx: Context) -> None: ...
