@@ -1,17 +1,33 @@
-"""TL002 legacy-token-secret: a Secret of type ``kubernetes.io/service-account-token``."""
+"""TL002 legacy-token-secret: a Secret of type ``kubernetes.io/service-account-token``.
+
+Also reports the ``secrets:`` entry of a ServiceAccount that names such a Secret, because
+that is where a reader of the ServiceAccount learns that a never-expiring token exists.
+It needs both objects, which may live in different files, so it runs over the bundle.
+"""
 
 from __future__ import annotations
 
-from tokenlint.index import SA_TOKEN_SECRET_TYPE
+from tokenlint.index import BundleIndex
 from tokenlint.model import Severity
 from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "legacy-token-secret"
 SA_ANNOTATION = "kubernetes.io/service-account.name"
+_ADVICE = "the token never expires; use a TokenRequest or projected token"
 
 
-class Rule(ResourceRule):
+def _account_of(secret: Resource) -> str | None:
+    """The service account the token controller fills this Secret for (its annotation)."""
+    account = secret.annotations.get(SA_ANNOTATION)
+    return account if isinstance(account, str) and account else None
+
+
+def _owner(account: str | None) -> str:
+    return f"service account {account}" if account else "no service account (annotation missing)"
+
+
+class Rule(BundleRule):
     """Legacy token Secrets hold a token that never expires and outlives the pod."""
 
     meta = RuleMeta(
@@ -21,15 +37,27 @@ class Rule(ResourceRule):
         summary="Secret of type kubernetes.io/service-account-token: a token that never expires",
         help_path=page_beside(__file__, NAME),
     )
-    kinds = frozenset({"Secret"})
 
-    def check(self, resource: Resource, ctx: Context) -> None:
-        if resource.body.get("type") != SA_TOKEN_SECRET_TYPE:
-            return
-        account = resource.annotations.get(SA_ANNOTATION)
-        owner = f"service account {account!s}" if account else "no service account (annotation missing)"
-        ctx.report(
-            resource,
-            ("type",),
-            f"legacy token Secret for {owner}: the token never expires; use a TokenRequest or projected token",
-        )
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        secrets = {(s.namespace, s.name): s for s in index.token_secrets}
+        for secret in index.token_secrets:
+            account = _account_of(secret)
+            owner = index.service_account(secret.namespace, account) if account else None
+            related = [ctx.related(owner, ("metadata", "name"), f"service account {account}")] if owner else []
+            ctx.report(secret, ("type",), f"legacy token Secret for {_owner(account)}: {_ADVICE}", related=related)
+        for sa in index.service_accounts.values():
+            listed = sa.body.get("secrets")
+            if not isinstance(listed, list):
+                continue
+            # ServiceAccount.secrets names Secrets in the ServiceAccount's own namespace.
+            for i, entry in enumerate(listed):
+                name = entry.get("name") if isinstance(entry, dict) else None
+                token = secrets.get((sa.namespace, name)) if isinstance(name, str) else None
+                if token is None:
+                    continue
+                ctx.report(
+                    sa,
+                    ("secrets", i),
+                    f"legacy token Secret for {_owner(sa.name)} ({name}, listed in its secrets): {_ADVICE}",
+                    related=[ctx.related(token, ("type",), f"token Secret {name}")],
+                )
