@@ -1,0 +1,125 @@
+"""Which service account a pod runs as, and whether its token is mounted into the pod.
+
+Kubernetes decides both at admission (the ServiceAccount admission plugin):
+
+- the account is ``serviceAccountName``, else the deprecated ``serviceAccount`` (the API
+  server copies one into the other), else ``default``;
+- the token is mounted unless ``automountServiceAccountToken`` says ``false``: the pod
+  spec's value wins over the ServiceAccount's, and a ServiceAccount that is not in the
+  input is assumed to have the default, which is to mount.
+
+Besides that automatic mount, a pod can ask for a token explicitly with a projected
+``serviceAccountToken`` volume source; that token belongs to the same account.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tokenlint.index import BundleIndex
+from tokenlint.k8s.workloads import Workload
+from tokenlint.model import FieldPath
+from tokenlint.resources import Resource
+
+DEFAULT_ACCOUNT = "default"
+DEFAULT_NAMESPACE = "default"
+AUTOMOUNT = "automountServiceAccountToken"
+
+AccountKey = tuple[str, str]
+"""(namespace, name) of a service account."""
+
+
+class TokenSource(enum.Enum):
+    """What decided that the token is (or is not) mounted."""
+
+    POD = "the pod spec"
+    SERVICE_ACCOUNT = "the ServiceAccount"
+    DEFAULT = "the Kubernetes default"
+
+
+@dataclass(frozen=True)
+class TokenMount:
+    """The outcome of the automount decision for one workload's pods.
+
+    ``field`` is the path, in the workload, of the field a reader should look at: the pod
+    spec's ``automountServiceAccountToken`` when it decided, else the field naming the
+    account, else the pod spec itself. ``account`` is the ServiceAccount object when the
+    input holds it.
+    """
+
+    mounted: bool
+    source: TokenSource
+    namespace: str
+    name: str
+    field: FieldPath
+    account: Resource | None
+
+    @property
+    def key(self) -> AccountKey:
+        return (self.namespace, self.name)
+
+    def explain(self) -> str:
+        """Where the decision comes from, in the words a user needs to change it."""
+        who = f"ServiceAccount {self.namespace}/{self.name}"
+        value = "true" if self.mounted else "false"
+        if self.source is TokenSource.POD:
+            return f"the pod spec sets {AUTOMOUNT}: {value}"
+        if self.source is TokenSource.SERVICE_ACCOUNT:
+            return f"{who} sets {AUTOMOUNT}: {value}"
+        if self.account is not None:
+            return f"{who} does not set {AUTOMOUNT}, so the Kubernetes default (mount) applies"
+        return f"{who} is not in the input, so the Kubernetes default (mount) applies"
+
+
+def account_field(workload: Workload) -> FieldPath | None:
+    """The pod spec field that names the service account, if any (non-empty) is set."""
+    spec = workload.spec
+    for key in ("serviceAccountName", "serviceAccount"):
+        value = spec.get(key)
+        if isinstance(value, str) and value:
+            return workload.path(key)
+    return None
+
+
+def account_of(workload: Workload) -> AccountKey:
+    """(namespace, name) of the service account the workload's pods run as."""
+    field = account_field(workload)
+    name = workload.resource.get(field) if field is not None else DEFAULT_ACCOUNT
+    # Workload kinds are namespaced; the resource layer already applied the default.
+    return (workload.resource.namespace or DEFAULT_NAMESPACE, name)
+
+
+def token_mount(workload: Workload, index: BundleIndex) -> TokenMount:
+    """Decide whether the workload's pods get their account's token mounted automatically."""
+    namespace, name = account_of(workload)
+    account = index.service_account(namespace, name)
+    pod_value = workload.spec.get(AUTOMOUNT)
+    named = account_field(workload)
+    anchor = named if named is not None else workload.spec_path
+    if isinstance(pod_value, bool):
+        return TokenMount(pod_value, TokenSource.POD, namespace, name, workload.path(AUTOMOUNT), account)
+    sa_value = account.body.get(AUTOMOUNT) if account is not None else None
+    if isinstance(sa_value, bool):
+        return TokenMount(sa_value, TokenSource.SERVICE_ACCOUNT, namespace, name, anchor, account)
+    return TokenMount(True, TokenSource.DEFAULT, namespace, name, anchor, account)
+
+
+def projected_tokens(workload: Workload) -> Iterator[FieldPath]:
+    """Paths of the explicit projected ``serviceAccountToken`` sources in the pod's volumes.
+
+    These give the pod a token of its account whatever ``automountServiceAccountToken``
+    says: the automount switch only controls the volume Kubernetes adds by itself.
+    """
+    volumes = workload.spec.get("volumes")
+    if not isinstance(volumes, list):
+        return
+    for v, volume in enumerate(volumes):
+        projected = volume.get("projected") if isinstance(volume, dict) else None
+        sources = projected.get("sources") if isinstance(projected, dict) else None
+        if not isinstance(sources, list):
+            continue
+        for s, source in enumerate(sources):
+            if isinstance(source, dict) and isinstance(source.get("serviceAccountToken"), dict):
+                yield workload.path("volumes", v, "projected", "sources", s, "serviceAccountToken")
