@@ -1,0 +1,34 @@
+"""TL003 rbac-wildcard-verb: ``*`` in the verbs of a Role or ClusterRole rule."""
+
+from __future__ import annotations
+
+from tokenlint.k8s.policy import ALL, ROLE_KINDS, describe_targets, entries, written_rules
+from tokenlint.model import Severity
+from tokenlint.resources import Resource
+from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+
+NAME = "rbac-wildcard-verb"
+
+
+class Rule(ResourceRule):
+    """``verbs: ["*"]`` grants every verb, including the escalation verbs and future ones."""
+
+    meta = RuleMeta(
+        id="TL003",
+        name=NAME,
+        severity=Severity.HIGH,
+        summary="Role or ClusterRole rule with '*' in verbs: every verb, including escalate, bind and impersonate",
+        help_path=page_beside(__file__, NAME),
+    )
+    kinds = ROLE_KINDS
+
+    def check(self, resource: Resource, ctx: Context) -> None:
+        for i, rule in written_rules(resource):
+            for j, verb in entries(rule, "verbs"):
+                if verb == ALL:
+                    ctx.report(
+                        resource,
+                        ("rules", i, "verbs", j),
+                        f"verbs '*' in rules[{i}] allows every verb on {describe_targets(rule)}, present and future, "
+                        "including escalate, bind and impersonate where they apply; list only the verbs needed",
+                    )

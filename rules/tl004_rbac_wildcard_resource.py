@@ -1,0 +1,67 @@
+"""TL004 rbac-wildcard-resource: ``*`` in the apiGroups, resources or nonResourceURLs of a rule."""
+
+from __future__ import annotations
+
+from tokenlint.k8s.policy import ROLE_KINDS, Wildcard, describe_verbs, entries, wildcard, written_rules
+from tokenlint.model import Severity
+from tokenlint.resources import Resource
+from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+
+NAME = "rbac-wildcard-resource"
+_FIELDS = ("apiGroups", "resources", "nonResourceURLs")
+
+
+def _grant(field: str, value: str, kind: Wildcard, verbs: str) -> str:
+    """What the wildcard gives, and how to narrow it, in words."""
+    if kind is Wildcard.LITERAL:
+        return (
+            f"reads as a wildcard but Kubernetes RBAC compares it literally (only '*' and '*/<subresource>' are "
+            f"wildcards), so it matches no request; list the exact {field} needed"
+        )
+    if field == "apiGroups":
+        return (
+            f"grants {verbs} in every API group, including groups that CRDs add later; "
+            "list the groups needed ('' is the core group)"
+        )
+    if field == "resources" and kind is Wildcard.ALL:
+        return (
+            f"grants {verbs} on every resource of the rule's API groups, including secrets, pods/exec and resources "
+            "added later; list the resources needed"
+        )
+    if field == "resources":
+        sub = value[2:]
+        return f"grants {verbs} on the {sub} subresource of every resource; name each one, e.g. deployments/{sub}"
+    if kind is Wildcard.ALL:
+        return f"grants {verbs} on every non-resource URL (/metrics, /logs, /debug/pprof, ...); list the paths needed"
+    return f"grants {verbs} on every path below {value.rstrip('*')}; list the paths needed"
+
+
+class Rule(ResourceRule):
+    """A wildcard resource, group or URL grants more than anyone reviewed, including what is added later."""
+
+    meta = RuleMeta(
+        id="TL004",
+        name=NAME,
+        severity=Severity.HIGH,
+        summary="Role or ClusterRole rule with '*' in apiGroups, resources or nonResourceURLs",
+        help_path=page_beside(__file__, NAME),
+    )
+    kinds = ROLE_KINDS
+
+    def check(self, resource: Resource, ctx: Context) -> None:
+        # A Role cannot hold nonResourceURLs: validation rejects "namespaced rules cannot
+        # apply to non-resource URLs", so only ClusterRoles are checked for them.
+        fields = _FIELDS if resource.kind == "ClusterRole" else _FIELDS[:2]
+        for i, rule in written_rules(resource):
+            verbs = describe_verbs(rule)
+            for field in fields:
+                for j, value in entries(rule, field):
+                    kind = wildcard(field, value)
+                    if kind is None:
+                        continue
+                    ctx.report(
+                        resource,
+                        ("rules", i, field, j),
+                        f"{field} '{value}' in rules[{i}] {_grant(field, value, kind, verbs)}",
+                        severity=Severity.LOW if kind is Wildcard.LITERAL else None,
+                    )
