@@ -196,7 +196,7 @@ class _Tree:
     def add(self, rel: str, data: bytes, shown: str) -> None:
         if rel.startswith("charts/") or "/charts/" in rel:
             head, _, tail = rel.rpartition("/")
-            if tail.endswith(".tgz") and head.endswith("charts"):
+            if tail.endswith(".tgz") and (head == "charts" or head.endswith("/charts")):
                 self._add_archive(head, tail, data, shown)
                 return
         self.files[rel] = data
