@@ -13,6 +13,7 @@ import typer
 from tokenlint import __version__
 from tokenlint.engine import LintOptions, lint
 from tokenlint.formatters import FORMATTERS
+from tokenlint.helmoptions import RenderOptions
 from tokenlint.model import Severity
 from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
@@ -33,6 +34,7 @@ class Format(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
+    github = "github"
 
 
 def _version(value: bool) -> None:
@@ -69,8 +71,8 @@ def _split(values: list[str]) -> list[str]:
 
 
 def _use_color(output: Path | None) -> bool:
-    """Colour only on a terminal, never with NO_COLOR set (no-color.org)."""
-    return output is None and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    """Colour only on a terminal, never with NO_COLOR set to a non-empty value (no-color.org)."""
+    return output is None and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
 @app.command("lint")
@@ -86,6 +88,21 @@ def lint_command(
     namespace: Annotated[
         str, typer.Option("--namespace", "-n", help="Namespace of resources that name none (Helm's release namespace).")
     ] = "default",
+    values: Annotated[
+        list[Path], typer.Option("--values", "-f", help="Helm values file for every chart; repeatable, later wins.")
+    ] = [],  # noqa: B006
+    set_values: Annotated[
+        list[str], typer.Option("--set", help="Helm value as key=value (Helm's --set syntax); repeatable.")
+    ] = [],  # noqa: B006
+    release_name: Annotated[
+        Optional[str], typer.Option("--release-name", help="Helm release name (default: Helm's 'release-name').")
+    ] = None,
+    kube_version: Annotated[
+        Optional[str], typer.Option("--kube-version", help="Kubernetes version charts are rendered for.")
+    ] = None,
+    helm: Annotated[
+        Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
+    ] = None,
 ) -> None:
     """Lint Kubernetes manifests and Helm charts."""
     try:
@@ -93,7 +110,8 @@ def lint_command(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     rules = _rules(select, ignore)
-    result = lint(discover(paths), rules, LintOptions(namespace=namespace))
+    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    result = lint(discover(paths, render), rules, LintOptions(namespace=namespace))
     report = Report(result, rules, fail_on=threshold, color=_use_color(output))
     text = FORMATTERS[output_format.value](report)
     if output is None:

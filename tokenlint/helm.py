@@ -41,6 +41,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from tokenlint.helmmap import FieldPath, Locator, insert_markers, read_markers, same_shape
+from tokenlint.helmoptions import RenderOptions
 
 __all__ = [
     "ChartRender",
@@ -56,18 +57,6 @@ __all__ = [
 DEFAULT_RELEASE_NAME = "release-name"  # what `helm template` uses without a name
 DEFAULT_NAMESPACE = "default"
 _BINARY_TIMEOUT_S = 300
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """Helm options shared by every chart of a run."""
-
-    values: tuple[Path, ...] = ()
-    set_values: tuple[str, ...] = ()
-    release_name: str | None = None
-    namespace: str | None = None
-    kube_version: str | None = None
-    helm_binary: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,18 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokenlint.model import InputError
 from tokenlint.resources import FileOrigin, Stream
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 SKIPPED_DIRS = frozenset({"node_modules", "vendor", "third_party", "__pycache__", "site-packages", "venv"})
+if TYPE_CHECKING:
+    from tokenlint.helmoptions import RenderOptions
+
+CHART_FILE = "Chart.yaml"
+CHART_ARCHIVE_SUFFIXES = (".tgz", ".tar.gz")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -34,12 +40,26 @@ def _skipped_dir(name: str) -> bool:
     return name.startswith(".") or name in SKIPPED_DIRS
 
 
+def _is_chart_archive(path: Path) -> bool:
+    return path.name.endswith(CHART_ARCHIVE_SUFFIXES)
+
+
 def walk(root: Path) -> Iterator[Path]:
-    """YAML and JSON files below ``root`` in a stable order; hidden and vendored folders skipped."""
+    """YAML and JSON files and Helm charts below ``root``, in a stable order.
+
+    A folder holding ``Chart.yaml`` is yielded as a chart and not entered: its templates
+    are not YAML. Hidden and vendored folders are skipped.
+    """
     for folder, dirs, files in os.walk(root):
+        if CHART_FILE in files:
+            dirs[:] = []
+            yield Path(folder)
+            continue
         dirs[:] = sorted(d for d in dirs if not _skipped_dir(d))
         for name in sorted(files):
-            if not name.startswith(".") and os.path.splitext(name)[1].lower() in YAML_SUFFIXES:
+            if name.startswith("."):
+                continue
+            if os.path.splitext(name)[1].lower() in YAML_SUFFIXES or _is_chart_archive(Path(name)):
                 yield Path(folder) / name
 
 
@@ -60,23 +80,45 @@ def read_file(path: Path, shown: str) -> Stream | InputError:
     return Stream(FileOrigin(shown), data)
 
 
-def discover(paths: Sequence[str]) -> Iterator[Stream | InputError]:
-    """Every input named by ``paths``, in order, each file read once."""
+def _chart_of(path: Path) -> Path | None:
+    """The chart a path stands for: a chart folder or archive, or a file inside a chart."""
+    if path.is_dir():
+        return path if (path / CHART_FILE).is_file() else None
+    if _is_chart_archive(path):
+        return path
+    from tokenlint.helm import find_chart_root  # only runs for files named one by one
+
+    return find_chart_root(path)
+
+
+def discover(paths: Sequence[str], helm: RenderOptions | None = None) -> Iterator[Stream | InputError]:
+    """Every input named by ``paths``, in order: each file read once, each chart rendered once.
+
+    A template or values file passed on its own (as pre-commit does) stands for its
+    chart, so the chart is rendered once however many of its files are named.
+    """
     seen: set[Path] = set()
+    charts: dict[Path, Path] = {}
     for raw in paths:
         if raw == STDIN:
             yield read_file(Path(STDIN), STDIN_NAME)
             continue
         path = Path(raw)
-        if path.is_dir():
-            files = list(walk(path))
-        elif path.exists():
-            files = [path]
-        else:
+        if not path.exists():
             yield InputError(path.as_posix(), None, None, "no such file or directory")
             continue
-        for file in files:
-            key = file.resolve()
+        for item in walk(path) if path.is_dir() and not (path / CHART_FILE).is_file() else [path]:
+            chart = _chart_of(item) if item is path or item.is_dir() or _is_chart_archive(item) else None
+            if chart is not None:
+                charts.setdefault(chart.resolve(), chart)
+                continue
+            key = item.resolve()
             if key not in seen:
                 seen.add(key)
-                yield read_file(file, display_path(file))
+                yield read_file(item, display_path(item))
+    if charts:
+        from tokenlint.charts import chart_streams  # Helm is loaded only when a chart is linted
+        from tokenlint.helmoptions import RenderOptions
+
+        for chart in charts.values():
+            yield from chart_streams(Path(display_path(chart)), helm or RenderOptions())

@@ -1,0 +1,85 @@
+"""Charts through the whole pipeline: discovery, rendering, template lines, scenarios."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tokenlint.engine import LintOptions, LintResult, lint
+from tokenlint.helmoptions import RenderOptions
+from tokenlint.registry import load_rules
+from tokenlint.sources import discover
+
+CHARTS = Path(__file__).parent / "helm" / "charts"
+
+
+@pytest.fixture(autouse=True)
+def _in_tests_dir() -> Iterator[None]:
+    """Paths in findings are relative to the working directory."""
+    before = Path.cwd()
+    os.chdir(Path(__file__).parent)
+    yield
+    os.chdir(before)
+
+
+def run(*paths: str, select: tuple[str, ...] = (), **options: object) -> LintResult:
+    rules = load_rules().select(select)
+    return lint(discover(list(paths), RenderOptions(**options)), rules)  # type: ignore[arg-type]
+
+
+def brief(result: LintResult) -> list[tuple[str, str, int, tuple[str, ...]]]:
+    return [(f.rule, f.location.path, f.location.line, f.scenarios) for f in result.findings]
+
+
+def test_findings_land_on_template_lines_with_their_scenarios() -> None:
+    result = run("helm/charts/webapp", select=("TL002", "TL003"))
+    assert brief(result) == [
+        ("TL003", "helm/charts/webapp/templates/role.yaml", 9, ("default", "ci/legacy-values.yaml")),
+        ("TL002", "helm/charts/webapp/templates/secret.yaml", 8, ("ci/legacy-values.yaml",)),
+    ]
+    assert not result.errors
+
+
+def test_a_template_file_stands_for_its_chart_rendered_once() -> None:
+    result = run(
+        "helm/charts/webapp/templates/role.yaml",
+        "helm/charts/webapp/templates/deployment.yaml",
+        "helm/charts/webapp/values.yaml",
+        select=("TL003",),
+    )
+    assert brief(result) == [
+        ("TL003", "helm/charts/webapp/templates/role.yaml", 9, ("default", "ci/legacy-values.yaml")),
+    ]
+    # one render per scenario, as when the chart folder itself is named
+    assert result.files == run("helm/charts/webapp", select=("TL003",)).files
+
+
+def test_set_values_change_the_render() -> None:
+    result = run("helm/charts/webapp", select=("TL003",), set_values=("rbac.wildcard=false",))
+    assert brief(result) == []
+
+
+def test_release_namespace_applies_to_chart_resources() -> None:
+    result = lint(
+        discover(["helm/charts/webapp"], RenderOptions(namespace="shop")),
+        load_rules().select(["TL003"]),
+        LintOptions(namespace="shop"),
+    )
+    assert {f.resource.namespace for f in result.findings} == {"shop"}
+
+
+def test_broken_chart_is_an_error_and_other_inputs_are_still_linted() -> None:
+    result = run("helm/charts/broken", "helm/charts/webapp", select=("TL003",))
+    assert [(e.path, e.line) for e in result.errors] == [("helm/charts/broken/templates/pod.yaml", 8)]
+    assert "image tag is required" in result.errors[0].message
+    assert [f.rule for f in result.findings] == ["TL003"]
+
+
+def test_chart_folders_found_while_walking_are_rendered_not_parsed() -> None:
+    result = run("helm/charts", select=("TL003",))
+    paths = {f.location.path for f in result.findings}
+    assert "helm/charts/webapp/templates/role.yaml" in paths
+    assert not [e for e in result.errors if "looks like a Helm template" in e.message]
