@@ -14,6 +14,14 @@ FieldPath = tuple[Union[str, int], ...]
 """A path into a resource body, e.g. ``("spec", "template", "spec", "containers", 0)``."""
 
 
+def dotted(path: FieldPath) -> str:
+    """A field path as users write it: ``spec.containers[0].name`` (``document`` when empty)."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text or "document"
+
+
 class Severity(enum.IntEnum):
     """Ordered so that ``--fail-on`` is a plain comparison."""
 

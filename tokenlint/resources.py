@@ -8,7 +8,7 @@ map positions one to one; rendered Helm charts map them back into template files
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from tokenlint.model import FieldPath, Location, ResourceRef
@@ -209,9 +209,15 @@ def resources_of(
     if not is_object(data):
         return
     if is_list_kind(data):
-        for item in data["items"]:
+        for i, item in enumerate(data["items"]):
             if is_object(item):
-                yield make_resource(item, origin, default_namespace, scenario)
+                resource = make_resource(item, origin, default_namespace, scenario)
+                # Duplicate keys inside an item belong to that item, with paths from its root.
+                prefix = ("items", i)
+                resource.duplicates = [
+                    replace(d, path=d.path[2:]) for d in doc.duplicates if d.path[:2] == prefix and len(d.path) > 2
+                ]
+                yield resource
         return
     resource = make_resource(data, origin, default_namespace, scenario)
     resource.duplicates = doc.duplicates

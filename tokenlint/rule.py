@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from tokenlint.index import BundleIndex
 from tokenlint.model import FieldPath, Finding, Related, Severity
 from tokenlint.resources import Resource
+from tokenlint.yamlread import Pos
 
 RULE_ID = re.compile(r"^[A-Z]{2,5}[0-9]{3,4}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -79,15 +80,26 @@ class Context:
         related: Iterable[Related] = (),
         chain: bool = False,
         properties: Mapping[str, str] | None = None,
+        at: Pos | None = None,
     ) -> None:
-        """Report a finding on ``resource`` at ``path`` (a field path into its body)."""
+        """Report a finding on ``resource`` at ``path`` (a field path into its body).
+
+        ``at`` is a position the parser recorded, for a node that its field path cannot
+        reach: an earlier occurrence of a duplicate key, which the path resolves past to
+        the kept (last) one.
+        """
+        if at is None:
+            location = resource.locate(path)
+        else:
+            key = path[-1] if path and isinstance(path[-1], str) else None
+            location = resource.origin.location(at, key, path, exact=True)
         finding = Finding(
             rule=self.meta.id,
             name=self.meta.name,
             severity=self.meta.severity if severity is None else severity,
             message=message,
             resource=resource.ref,
-            location=resource.locate(path),
+            location=location,
             field_path=path,
             related=tuple(related),
             chain=chain,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any, Union
 
 from tokenlint.k8s.workloads import pod_spec_path
-from tokenlint.model import FieldPath
+from tokenlint.model import FieldPath, dotted
 from tokenlint.resources import Resource
 
 Shape = Union[str, tuple[str, "Shape"], dict[str, "Shape"]]
@@ -88,33 +88,26 @@ def _walk(value: Any, shape: Shape, path: FieldPath) -> Iterator[tuple[FieldPath
         wanted = _PYTHON_TYPES[shape]
         ok = isinstance(value, wanted) and not (shape == "int" and isinstance(value, bool))
         if not ok:
-            yield path, f"{_dotted(path)}: expected {_NAMES[shape]}, got {_describe(value)}"
+            yield path, f"{dotted(path)}: expected {_NAMES[shape]}, got {_describe(value)}"
         return
     if isinstance(shape, tuple):
         container, item = shape
         wanted_type = list if container == "list" else dict
         if not isinstance(value, wanted_type):
-            yield path, f"{_dotted(path)}: expected {_NAMES[container]}, got {_describe(value)}"
+            yield path, f"{dotted(path)}: expected {_NAMES[container]}, got {_describe(value)}"
             return
         entries = enumerate(value) if isinstance(value, list) else value.items()
         for key, child in entries:
             yield from _walk(child, item, (*path, key))
         return
     if not isinstance(value, dict):
-        yield path, f"{_dotted(path)}: expected a mapping, got {_describe(value)}"
+        yield path, f"{dotted(path)}: expected a mapping, got {_describe(value)}"
         return
     for key, child_shape in shape.items():
         if key in value and not (value[key] is None and key != "containers"):
             yield from _walk(value[key], child_shape, (*path, key))
         elif key == "containers" and key in value:
-            yield (*path, key), f"{_dotted((*path, key))}: expected a list, got null"
-
-
-def _dotted(path: FieldPath) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text or "document"
+            yield (*path, key), f"{dotted((*path, key))}: expected a list, got null"
 
 
 def problems(resource: Resource) -> Iterator[tuple[FieldPath, str]]:
