@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tokenlint.formatters.github import format_github
 from tokenlint.formatters.json import format_json
+from tokenlint.formatters.sarif import format_sarif
 from tokenlint.formatters.text import format_text
 from tokenlint.report import Report
 
@@ -13,4 +15,6 @@ Formatter = Callable[[Report], str]
 FORMATTERS: dict[str, Formatter] = {
     "text": format_text,
     "json": format_json,
+    "sarif": format_sarif,
+    "github": format_github,
 }
