@@ -99,7 +99,9 @@ _NUMBER_START = frozenset("0123456789+-.")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)$")
 _HEX = re.compile(r"[-+]?0x[0-9a-fA-F_]+$")
 _OCT = re.compile(r"[-+]?0[0-7_]+$")
-_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$|[-+]?\.(?:inf|Inf|INF)$")
+# go-yaml also reads an exponent without a dot ("1e3") as a float.
+_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?$|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)$")
 _TAG_STR = "tag:yaml.org,2002:str"
 _TAG_INT = "tag:yaml.org,2002:int"
 _TAG_BOOL = "tag:yaml.org,2002:bool"
@@ -113,14 +115,20 @@ def decode_plain(text: str) -> Any:
     if found is not _MISSING:
         return found
     if text[0] in _NUMBER_START:
-        if _INT.match(text):
-            return int(text.replace("_", ""))
-        if _HEX.match(text):
-            return int(text.replace("_", ""), 16)
-        if _OCT.match(text):
-            return int(text.replace("_", ""), 8)
-        if _FLOAT.match(text) and text not in (".", "+.", "-."):
-            return float(text.replace("_", ""))
+        digits = text.replace("_", "")
+        try:
+            if _INT.match(text):
+                return int(digits)
+            if _HEX.match(text):
+                return int(digits, 16)
+            if _OCT.match(text):
+                return int(digits, 8)
+            if _FLOAT.match(text):
+                return float(digits)
+            if _INF.match(text):
+                return float(text.replace(".", "", 1))  # Python spells YAML's ".inf" as "inf"
+        except ValueError:  # only separators or a lone dot ("0x_", "._"): not a number
+            return text
     return text
 
 
