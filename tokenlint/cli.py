@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,13 +13,15 @@ from typing import Annotated, Optional
 import typer
 
 from tokenlint import __version__
+from tokenlint.config import Config, ConfigError, RunSettings, find_config, load_config
 from tokenlint.engine import LintOptions, lint
 from tokenlint.formatters import FORMATTERS
 from tokenlint.helmoptions import RenderOptions
 from tokenlint.model import Severity
 from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
-from tokenlint.sources import discover
+from tokenlint.resources import Stream
+from tokenlint.sources import discover, display_path
 
 app = typer.Typer(
     add_completion=False,
@@ -58,11 +62,41 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def _rules(select: list[str], ignore: list[str]) -> RuleSet:
+ConfigOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--config",
+        help="Settings file (default: the nearest .tokenlint.yaml, or pyproject.toml with [tool.tokenlint],"
+        " in the working directory or above).",
+    ),
+]
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """An unusable configuration or rule is a usage error: one ``file:line: message`` each."""
     try:
-        return load_rules().select(_split(select), _split(ignore))
+        yield
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(str(problem), err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     except RuleLoadError as exc:
         raise _fail(str(exc)) from None
+
+
+def _load(config_file: Path | None) -> tuple[Config, RuleSet]:
+    """The configuration (``--config`` or the nearest file) and every rule, selected or not."""
+    path = config_file or find_config(Path.cwd())
+    with _usage_errors():
+        config = load_config(path, display_path(path) if path is not None else None)
+        return config, load_rules()
+
+
+def _settle(config: Config, rules: RuleSet, select: list[str], ignore: list[str]) -> RunSettings:
+    """The rules and options of a run; command-line lists win over the configured ones."""
+    with _usage_errors():
+        return config.settle(rules, _split(select), _split(ignore))
 
 
 def _split(values: list[str]) -> list[str]:
@@ -103,16 +137,22 @@ def lint_command(
     helm: Annotated[
         Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
     ] = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """Lint Kubernetes manifests and Helm charts."""
     try:
         threshold = Severity.parse(fail_on)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    rules = _rules(select, ignore)
+    config, rules = _load(config_file)
+    settings = _settle(config, rules, select, ignore)
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
-    result = lint(discover(paths, render), rules, LintOptions(namespace=namespace))
-    report = Report(result, rules, fail_on=threshold, color=_use_color(output))
+    inputs = discover(paths, render)
+    if config.exclude:
+        inputs = (i for i in inputs if not config.excludes(i.origin.path if isinstance(i, Stream) else i.path))
+    options = LintOptions(namespace=namespace, rule_options=settings.rule_options)
+    result = lint(inputs, settings.rules, options)
+    report = Report(result, settings.rules, fail_on=threshold, color=_use_color(output))
     text = FORMATTERS[output_format.value](report)
     if output is None:
         sys.stdout.write(text)
@@ -125,17 +165,19 @@ def lint_command(
 
 
 @app.command("rules")
-def rules_command() -> None:
+def rules_command(config_file: ConfigOption = None) -> None:
     """List the available rules."""
-    for rule in _rules([], []).rules:
+    for rule in _load(config_file)[1].rules:
         meta = rule.meta
         typer.echo(f"{meta.id}  {meta.name:<34} {meta.severity.label:<8} {meta.summary}")
 
 
 @app.command("explain")
-def explain_command(rule_id: Annotated[str, typer.Argument(help="A rule id (TL001) or name.")]) -> None:
+def explain_command(
+    rule_id: Annotated[str, typer.Argument(help="A rule id (TL001) or name.")], config_file: ConfigOption = None
+) -> None:
     """Print one rule's documentation."""
-    rule = _rules([], []).by_id(rule_id)
+    rule = _load(config_file)[1].by_id(rule_id)
     if rule is None:
         raise _fail(f"unknown rule {rule_id!r}: run 'tokenlint rules' for the list")
     meta = rule.meta
