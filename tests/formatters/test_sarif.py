@@ -127,6 +127,13 @@ def test_full_description_falls_back_to_the_summary_without_a_what_it_does_secti
     assert rule["fullDescription"] == {"text": META_TL003.summary}
 
 
+def test_rule_whose_page_cannot_be_read_is_described_by_its_summary(tmp_path: Path) -> None:
+    meta = replace(META_TL006, help_path=tmp_path / "missing.md")
+    (rule,) = run_of(make_report(rules=ruleset(meta)))["tool"]["driver"]["rules"]
+    assert rule["help"] == {"text": META_TL006.summary, "markdown": META_TL006.summary}
+    assert rule["fullDescription"] == {"text": META_TL006.summary}
+
+
 @pytest.mark.parametrize(
     ("severity", "score", "band"),
     [

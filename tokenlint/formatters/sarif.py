@@ -98,9 +98,21 @@ def _tags(meta: RuleMeta) -> list[str]:
     return list(dict.fromkeys(tags))[:MAX_TAGS]
 
 
+def _page(meta: RuleMeta) -> str:
+    """The rule's help page; its summary when a plugin's page cannot be read.
+
+    Every rule that ran is described, so one plugin shipping without its page must not
+    cost the whole report.
+    """
+    try:
+        return meta.help
+    except OSError:
+        return meta.summary
+
+
 def rule_descriptor(meta: RuleMeta) -> dict[str, Any]:
     """A SARIF reportingDescriptor with everything GitHub shows on an alert."""
-    page = meta.help
+    page = _page(meta)
     return {
         "id": meta.id,
         "name": meta.name,
