@@ -90,8 +90,8 @@ def test_duplicate_keys_belong_to_their_list_item() -> None:
 
 
 def test_documents_without_api_version_or_kind_are_skipped_and_counted() -> None:
-    text = b"apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n---\nkind: Pod\n---\nfoo: bar\n---\n- a list\n---\n"
-    assert [r.ref for r in resources(text.decode())] == [ResourceRef("v1", "Pod", "default", "a")]
+    text = b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: Pod\n---\nfoo: bar\n---\n- a list\n---\n"
+    assert [r.ref for r in resources(text.decode())] == [ResourceRef("v1", "ConfigMap", "default", "a")]
     result = lint([Stream(ORIGIN, text)], RuleSet(()))
     assert (result.documents, result.resources, result.skipped, result.errors) == (4, 1, 3, [])
 
