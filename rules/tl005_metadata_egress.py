@@ -1,0 +1,137 @@
+"""TL005 metadata-egress: a workload whose pods can reach the cloud instance metadata endpoint.
+
+The answer needs the workload and every NetworkPolicy of its namespace (plus any CNI
+policy, namespaced or cluster-wide), which may live in other files, so the rule runs over
+the bundle. Each policy is compiled once; each workload then looks up its namespace.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from typing import Any
+
+from tokenlint.index import BundleIndex
+from tokenlint.k8s.netpol import (
+    METADATA_ADDRESSES,
+    METADATA_PORT,
+    IPAddress,
+    Reach,
+    Verdict,
+    cni_policy,
+    egress_policy,
+    egress_verdict,
+)
+from tokenlint.k8s.workloads import Workload
+from tokenlint.model import Severity
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+
+NAME = "metadata-egress"
+OPTION = "blocked-addresses"
+
+
+def _endpoint(address: IPAddress) -> str:
+    return f"[{address}]:{METADATA_PORT}" if address.version == 6 else f"{address}:{METADATA_PORT}"
+
+
+def _blocked(entries: Iterable[Any]) -> set[IPAddress]:
+    """The option's addresses; the configuration schema already rejects anything else."""
+    blocked = set()
+    for entry in entries:
+        try:
+            blocked.add(ipaddress.ip_address(str(entry)))
+        except ValueError:
+            continue
+    return blocked
+
+
+def pod_labels(workload: Workload) -> dict[str, Any]:
+    """The labels of the pods a workload makes: the metadata beside its pod spec.
+
+    A Pod's own ``metadata.labels``; for templates ``template.metadata.labels`` (a
+    CronJob's inside ``jobTemplate.spec``). The policy selects pods, never the controller.
+    """
+    labels = workload.resource.get((*workload.spec_path[:-1], "metadata", "labels"))
+    return labels if isinstance(labels, dict) else {}
+
+
+class Rule(BundleRule):
+    """A pod that reaches the metadata endpoint can trade SSRF for the node's cloud credentials."""
+
+    meta = RuleMeta(
+        id="TL005",
+        name=NAME,
+        severity=Severity.HIGH,
+        summary="pods can reach the instance metadata endpoint 169.254.169.254 / fd00:ec2::254 (no egress policy)",
+        help_path=page_beside(__file__, NAME),
+        options={
+            OPTION: {
+                "type": "array",
+                "items": {"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]},
+                "default": [],
+                "description": "Metadata addresses already blocked on every node (e.g. by an iptables rule or "
+                "IMDSv2 hop limit); an endpoint listed here is not reported.",
+            }
+        },
+    )
+
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        blocked = _blocked(ctx.options[OPTION] or ())
+        addresses = [a for a in METADATA_ADDRESSES if a not in blocked]
+        if not addresses:
+            return
+        # Compile every policy once; each workload then only looks at its namespace's.
+        policies = {ns: [egress_policy(r.ref, r.body) for r in rs] for ns, rs in index.network_policies.items()}
+        cni = {ns: [cni_policy(r.ref, r.body) for r in rs] for ns, rs in index.cni_policies.items()}
+        sources = {
+            r.ref: r for group in (index.network_policies, index.cni_policies) for rs in group.values() for r in rs
+        }
+        for workload in index.workloads:
+            namespace = workload.resource.namespace or ""
+            host_network = workload.spec.get("hostNetwork") is True
+            labels = pod_labels(workload)
+            verdicts: dict[Verdict, list[IPAddress]] = {}
+            for address in addresses:
+                verdict = egress_verdict(
+                    labels,
+                    namespace,
+                    policies.get(namespace, ()),
+                    (*cni.get(namespace, ()), *cni.get(None, ())),
+                    address,
+                    host_network=host_network,
+                )
+                if verdict.reach is not Reach.BLOCKED:
+                    verdicts.setdefault(verdict, []).append(address)
+            if verdicts:
+                related = [ctx.related(sources[v.policy], v.path, v.reason) for v in verdicts if v.policy in sources]
+                ctx.report(
+                    workload.resource,
+                    workload.path("hostNetwork") if host_network else workload.spec_path,
+                    _message(verdicts, host_network),
+                    severity=self.meta.severity if _reachable(verdicts) else Severity.LOW,
+                    related=related,
+                )
+
+
+def _reachable(verdicts: dict[Verdict, list[IPAddress]]) -> dict[Verdict, list[IPAddress]]:
+    return {v: a for v, a in verdicts.items() if v.reach is Reach.REACHABLE}
+
+
+def _message(verdicts: dict[Verdict, list[IPAddress]], host_network: bool) -> str:
+    """Which endpoints are open and why; undecided ones (CNI policies, named ports) apart."""
+    reachable = _reachable(verdicts)
+    undecided = {v: a for v, a in verdicts.items() if v.reach is Reach.UNDECIDED}
+    parts = []
+    if reachable:
+        parts.append(f"pods can reach the instance metadata endpoint {_clauses(reachable)}")
+    if undecided:
+        parts.append(f"tokenlint cannot tell whether pods reach the metadata endpoint {_clauses(undecided)}")
+    if host_network:
+        parts.append("run the pods without hostNetwork, or block the endpoint on the nodes")
+    else:
+        parts.append("select the pods with an Egress NetworkPolicy that excludes 169.254.169.254 and fd00:ec2::254")
+    return "; ".join(parts)
+
+
+def _clauses(verdicts: dict[Verdict, list[IPAddress]]) -> str:
+    return "; ".join(f"{' and '.join(map(_endpoint, addresses))} ({v.reason})" for v, addresses in verdicts.items())
