@@ -1,0 +1,23 @@
+"""TL108 rbac-csr-approval: a role rule allows approving certificate signing requests."""
+
+from __future__ import annotations
+
+from tokenlint.capabilityrule import CapabilityRule
+from tokenlint.k8s.rbac import CSR_APPROVAL
+from tokenlint.model import Severity
+from tokenlint.rule import RuleMeta, page_beside
+
+NAME = "rbac-csr-approval"
+
+
+class Rule(CapabilityRule):
+    """Approving CSRs issues client certificates for any user or group."""
+
+    meta = RuleMeta(
+        id="TL108",
+        name=NAME,
+        severity=Severity.CRITICAL,
+        summary="a role rule allows approving certificate signing requests",
+        help_path=page_beside(__file__, NAME),
+    )
+    capability = CSR_APPROVAL

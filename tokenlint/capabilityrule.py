@@ -1,0 +1,91 @@
+"""The shape shared by the capability rules TL101-TL109: one finding per role rule.
+
+Each rule reports the role rules of the input that grant its capability, bound or not: a
+dangerous rule in an unbound role is one ``RoleBinding`` away from being live (a Helm
+value, a later commit), so it is still reported, at low severity, and the message says
+that nothing in the bundle binds it. A rule limited by ``resourceNames`` is reported at
+medium at most and says so. Built-in roles the input only references (``admin``,
+``edit``...) have no rule to point at: the finding is on each binding's ``roleRef``.
+
+Rules equal to cluster-admin's (``*`` verbs, resources and groups) are left to TL003,
+TL004 and TL110, which name that power directly instead of listing every capability.
+Whether a workload's token actually reaches the capability is TL201's question.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from tokenlint.index import BundleIndex
+from tokenlint.k8s.rbac import Capability, Grant, RoleView
+from tokenlint.k8s.reach import Binding, reach_of
+from tokenlint.model import Severity
+from tokenlint.rule import BundleRule, Context
+
+
+def bound_text(bindings: list[Binding]) -> str:
+    """Where a role is bound, for a message: the scopes and the first binding's name."""
+    if not bindings:
+        return "no binding in this bundle uses it"
+    first = bindings[0].resource.ref.display()
+    more = f" and {len(bindings) - 1} more" if len(bindings) > 1 else ""
+    scopes = sorted({b.where() for b in bindings})
+    return f"bound {', '.join(scopes)} by {first}{more}"
+
+
+class CapabilityRule(BundleRule):
+    """Reports every role rule, and every binding of a built-in role, that grants ``capability``."""
+
+    capability: ClassVar[Capability]
+
+    def _severity(self, grants: list[Grant], bound: bool) -> Severity:
+        if not bound:
+            return Severity.LOW
+        if all(g.names for g in grants):
+            return min(self.meta.severity, Severity.MEDIUM)
+        return self.meta.severity
+
+    def _mine(self, role: RoleView) -> dict[int, list[Grant]]:
+        """This rule's grants in ``role``, by rule index, wildcard-equal rules left out."""
+        found: dict[int, list[Grant]] = {}
+        for grant in role.grants:
+            if grant.capability is self.capability and not grant.rule.is_full_wildcard:
+                found.setdefault(grant.rule.index, []).append(grant)
+        return found
+
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        reach = reach_of(index)
+        title = self.capability.title
+        for resource in (*index.roles.values(), *index.cluster_roles.values()):
+            role = reach.roles.of(resource)
+            if role.aggregated:
+                continue  # its rules are reported where they are written
+            bindings = reach.bindings_of_role(resource)
+            for i, grants in self._mine(role).items():
+                what = "; ".join(g.describe() for g in grants)
+                ctx.report(
+                    resource,
+                    ("rules", i),
+                    f"rules[{i}] lets a token {title}: it allows {what}; {bound_text(bindings)}",
+                    severity=self._severity(grants, bool(bindings)),
+                )
+        reported: set[int] = set()
+        for binding in reach.bindings:
+            if id(binding.resource) in reported:
+                continue
+            builtin = [
+                g
+                for rules in self._mine(binding.role).values()
+                for g in rules
+                if g.rule.origin is None and (binding.scope is None or not g.cluster_only)
+            ]
+            if not builtin:
+                continue
+            reported.add(id(binding.resource))
+            what = "; ".join(g.describe() for g in builtin)
+            ctx.report(
+                binding.resource,
+                ("roleRef", "name"),
+                f"binds {binding.role.display()} {binding.where()}, which lets a token {title}: it allows {what}",
+                severity=self._severity(builtin, bound=True),
+            )
