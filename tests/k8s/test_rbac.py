@@ -122,7 +122,7 @@ def test_bindings_are_found_by_account_namespace_group_and_everyone() -> None:
     r = reach(BINDINGS)
     names = [b.subject.name for b in r.bindings_of(("shop", "api"))]
     assert names == ["api", "system:serviceaccounts:shop", "system:serviceaccounts", "system:authenticated"]
-    assert [b.subject.name for b in r.bindings_of(("ci", "builder"))][0] == "system:serviceaccount:ci:builder"
+    assert next(b.subject.name for b in r.bindings_of(("ci", "builder"))) == "system:serviceaccount:ci:builder"
     assert [b.subject.name for b in r.bindings_of(("other", "api"))] == [
         "system:serviceaccounts",
         "system:authenticated",
@@ -244,7 +244,8 @@ def test_aggregated_cluster_roles_take_the_rules_their_selectors_match() -> None
 def test_built_in_roles_aggregate_labelled_roles_and_each_other() -> None:
     r = reach(AGGREGATION)
     admin = r.roles.role("ClusterRole", "shop", "admin")
-    assert admin.builtin and admin.known
+    assert admin.builtin
+    assert admin.known
     found = {g.capability.id for g in admin.grants}
     assert {"TL101", "TL102", "TL103", "TL104", "TL105", "TL106", "TL107"} <= found
     view = r.roles.role("ClusterRole", None, "view")
