@@ -524,3 +524,37 @@ PROBLEMS = [
 @pytest.mark.parametrize(("spec", "expected"), [p[1:] for p in PROBLEMS], ids=[p[0] for p in PROBLEMS])
 def test_policy_problems(spec: dict[str, Any], expected: tuple[str, ...]) -> None:
     assert egress_policy(*np("p", spec)).problems == expected
+
+
+MALFORMED = [
+    (
+        "policyTypes not a list is unset",
+        {"podSelector": {}, "policyTypes": 1, "egress": [to_cidr("10.0.0.0/8")]},
+        Reach.BLOCKED,
+    ),
+    (
+        "a null egress entry is the allow-all rule",
+        {"podSelector": {}, "policyTypes": ["Egress"], "egress": [None]},
+        Reach.REACHABLE,
+    ),
+    ("a null peer is rejected", egress({"to": [None]}), Reach.REACHABLE),
+    ("a null ipBlock is no peer", egress({"to": [{"ipBlock": None}]}), Reach.REACHABLE),
+    (
+        "a null except excludes nothing",
+        egress({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": None}}]}),
+        Reach.REACHABLE,
+    ),
+    ("a null port entry is every TCP port", egress({"ports": [None]}), Reach.REACHABLE),
+    ("a float port is rejected", egress({"ports": [{"port": 80.0}]}), Reach.REACHABLE),
+    (
+        "a selector that is not a mapping is rejected",
+        {"podSelector": ["app"], "policyTypes": ["Egress"]},
+        Reach.REACHABLE,
+    ),
+]
+
+
+@pytest.mark.parametrize(("spec", "reach"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+def test_wrong_types_are_read_leniently(spec: dict[str, Any], reach: Reach) -> None:
+    """shape.py reports these as input errors; the evaluation must still answer, not crash."""
+    assert egress_verdict(WEB, NS, [egress_policy(*np("p", spec))], [], V4).reach is reach

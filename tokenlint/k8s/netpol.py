@@ -207,7 +207,7 @@ def egress_policy(ref: ResourceRef, body: Mapping[str, Any]) -> EgressPolicy:
     problems = [f"spec.podSelector.{p}" for p in selector.problems]
     egress = spec.get("egress")
     egress = egress if isinstance(egress, list) else []
-    types = spec.get("policyTypes")
+    types = _list(spec.get("policyTypes"))
     if types:
         problems += [
             f"spec.policyTypes: {t!r} is not one of {', '.join(POLICY_TYPES)}" for t in types if t not in POLICY_TYPES
