@@ -245,7 +245,14 @@ def _documents(data: bytes | str, line_offset: int, first_index: int) -> Iterato
             if event.anchor is not None:
                 anchors[event.anchor] = (value, 1)
             if in_map:
-                _store(frame, value, doc, stack)  # type: ignore[arg-type]
+                key = frame.key  # type: ignore[union-attr]
+                target = frame.node  # type: ignore[union-attr]
+                if type(key) is str and key != "<<" and key not in target:  # the common case, inline
+                    frame.key = missing  # type: ignore[union-attr]
+                    target[key] = value  # type: ignore[call-overload]
+                    target.keypos[key] = frame.keypos  # type: ignore[union-attr]
+                else:
+                    _store(frame, value, doc, stack)  # type: ignore[arg-type]
                 frame.size += 1  # type: ignore[union-attr]
                 continue
             if frame is None:
