@@ -7,11 +7,24 @@ files, so the rule runs over the bundle.
 from __future__ import annotations
 
 from tokenlint.index import BundleIndex
+from tokenlint.k8s.reach import AccountReach, reach_of
 from tokenlint.k8s.serviceaccounts import token_mount
 from tokenlint.model import Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "automount-service-account-token"
+
+
+def worth(reach: AccountReach) -> tuple[str, Severity]:
+    """What the mounted token is worth, from the bundle's bindings, and the severity it earns."""
+    if reach.paths:
+        count = len(reach.capabilities)
+        plural = "capability" if count == 1 else "capabilities"
+        return f"it reaches {count} {plural} ({', '.join(reach.capabilities)}), see TL201", Severity.HIGH
+    if reach.unknown:
+        roles = ", ".join(sorted({b.role.display() for b in reach.unknown}))
+        return f"what it grants is unknown: it is bound to {roles}, not in the input", Severity.MEDIUM
+    return "it grants nothing in this bundle: disable the mount", Severity.LOW
 
 
 class Rule(BundleRule):
@@ -26,12 +39,16 @@ class Rule(BundleRule):
     )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
+        reach = reach_of(index)
         for workload in index.workloads:
             mount = token_mount(workload, index)
             if not mount.mounted:
                 continue
+            text, severity = worth(reach.of_account(mount.key))
+            account = f"ServiceAccount {mount.namespace}/{mount.name}"
             ctx.report(
                 workload.resource,
                 mount.field,
-                f"pods get the token of ServiceAccount {mount.namespace}/{mount.name} mounted: {mount.explain()}",
+                f"pods get the token of {account} mounted: {mount.explain()}; {text}",
+                severity=severity,
             )

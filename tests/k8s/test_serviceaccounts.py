@@ -75,7 +75,7 @@ def test_token_mount(text: str, mounted: bool, source: TokenSource, line: int) -
 def test_explain_names_where_the_decision_comes_from() -> None:
     resources = load(pod("  serviceAccountName: api"))
     mount = token_mount(only_workload(resources), BundleIndex.build(resources))
-    assert mount.explain() == ("ServiceAccount app/api is not in the input, so the Kubernetes default (mount) applies")
+    assert mount.explain() == ("ServiceAccount app/api is not in the input, and Kubernetes mounts by default")
 
 
 def test_projected_tokens_are_found_in_every_projected_volume() -> None:

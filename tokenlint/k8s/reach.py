@@ -218,6 +218,13 @@ class Reach:
         paths.sort(key=lambda p: p.order)
         return AccountReach(tuple(paths), tuple(unknown))
 
+    def by_object(self) -> dict[int, list[Binding]]:
+        """The decoded subjects of each binding object, keyed by object identity, in input order."""
+        grouped: dict[int, list[Binding]] = {}
+        for binding in self.bindings:
+            grouped.setdefault(id(binding.resource), []).append(binding)
+        return grouped
+
     def bindings_of_role(self, role: Resource) -> list[Binding]:
         """Bindings that grant the rules written in ``role``: bindings to the role itself,
         and to every aggregated ClusterRole that takes its rules (one entry per binding

@@ -69,8 +69,8 @@ class TokenMount:
         if self.source is TokenSource.SERVICE_ACCOUNT:
             return f"{who} sets {AUTOMOUNT}: {value}"
         if self.account is not None:
-            return f"{who} does not set {AUTOMOUNT}, so the Kubernetes default (mount) applies"
-        return f"{who} is not in the input, so the Kubernetes default (mount) applies"
+            return f"{who} does not set {AUTOMOUNT}, and Kubernetes mounts by default"
+        return f"{who} is not in the input, and Kubernetes mounts by default"
 
 
 def account_field(workload: Workload) -> FieldPath | None:

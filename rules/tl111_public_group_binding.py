@@ -1,0 +1,50 @@
+"""TL111 public-group-binding: a binding to anonymous, unauthenticated, authenticated or all-accounts groups."""
+
+from __future__ import annotations
+
+from tokenlint.index import BundleIndex
+from tokenlint.k8s.reach import ANONYMOUS, AUTHENTICATED, SA_GROUP, UNAUTHENTICATED, reach_of
+from tokenlint.model import Severity
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+
+NAME = "public-group-binding"
+
+_WHO = {
+    ANONYMOUS: "anyone who can reach the API server, without credentials",
+    UNAUTHENTICATED: "anyone who can reach the API server, without credentials",
+    AUTHENTICATED: "every authenticated caller, every service account token of the cluster included",
+    SA_GROUP: "every service account token of the cluster",
+}
+
+
+class Rule(BundleRule):
+    """A grant to a public group is a grant to every pod's token, or to no token at all."""
+
+    meta = RuleMeta(
+        id="TL111",
+        name=NAME,
+        severity=Severity.HIGH,
+        summary="a binding grants a role to anonymous, unauthenticated or all authenticated callers, or all accounts",
+        help_path=page_beside(__file__, NAME),
+    )
+
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        for binding in reach_of(index).bindings:
+            subject = binding.subject
+            if not subject.public:
+                continue
+            role = binding.role
+            reached = sorted({g.capability.id for g in role.grants if binding.scope is None or not g.cluster_only})
+            if role.full_wildcard or reached:
+                worth, severity = f"which reaches {', '.join(reached)}", Severity.CRITICAL
+            elif not role.known:
+                worth, severity = "which is not in the input (unknown permissions)", self.meta.severity
+            else:
+                worth, severity = "which reaches no TL1xx capability", self.meta.severity
+            who = f"{subject.display()}, that is {_WHO[subject.name]}"
+            ctx.report(
+                binding.resource,
+                ("subjects", subject.index),
+                f"grants {role.display()} {binding.where()} to {who}, {worth}",
+                severity=severity,
+            )

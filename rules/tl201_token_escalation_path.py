@@ -1,0 +1,111 @@
+"""TL201 token-escalation-path: a workload's token reaches a TL1xx capability; the whole chain.
+
+One finding per workload, on the field that gives its pods the token, carrying the chain
+as ordered related locations: workload, ServiceAccount, binding, role, the rule that
+grants the capability, with the capability and its scope in the messages. The worst path
+is the chain (cluster-wide before namespaced, unrestricted before ``resourceNames``);
+every other capability the token reaches is listed in the message.
+"""
+
+from __future__ import annotations
+
+from tokenlint.index import BundleIndex
+from tokenlint.k8s.reach import AccountReach, Path, reach_of
+from tokenlint.k8s.serviceaccounts import TokenMount, projected_tokens, token_mount
+from tokenlint.k8s.workloads import Workload
+from tokenlint.model import FieldPath, Related, Severity
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+
+NAME = "token-escalation-path"
+
+
+def _chain(
+    ctx: Context, workload: Workload, anchor: FieldPath, how: str, mount: TokenMount, path: Path
+) -> list[Related]:
+    binding, grant = path.binding, path.grant
+    role, rule = binding.role, grant.rule
+    res = workload.resource
+    steps = [ctx.related(res, anchor, f"{res.kind} {res.name}: its pods get the token: {how}")]
+    if mount.account is not None:
+        steps.append(ctx.related(mount.account, ("metadata", "name"), f"ServiceAccount {mount.namespace}/{mount.name}"))
+    steps.append(
+        ctx.related(
+            binding.resource,
+            ("subjects", binding.subject.index),
+            f"{binding.resource.kind} {binding.resource.name} binds {role.display()} {binding.where()} "
+            f"to {binding.subject.display()}",
+        )
+    )
+    if role.resource is not None:
+        via = " (aggregated)" if role.aggregated else ""
+        steps.append(ctx.related(role.resource, ("metadata", "name"), f"{role.display()}{via}"))
+    capability = f"{grant.capability.id} {grant.capability.title}, {binding.where()}"
+    if rule.origin is not None:
+        where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
+        steps.append(
+            ctx.related(rule.origin, ("rules", rule.index), f"{where} allows {grant.describe()}: {capability}")
+        )
+    else:
+        steps.append(
+            ctx.related(
+                binding.resource,
+                ("roleRef", "name"),
+                f"built-in {role.display()} allows {grant.describe()}: {capability}",
+            )
+        )
+    return steps
+
+
+def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
+    binding, grant = worst.binding, worst.grant
+    text = (
+        f"pods get the token of ServiceAccount {mount.namespace}/{mount.name}, which can {grant.capability.title} "
+        f"{binding.where()} ({grant.capability.id}) through {binding.resource.kind} {binding.resource.name} "
+        f"and {binding.role.display()}"
+    )
+    others = [c for c in reach.capabilities if c != grant.capability.id]
+    if others:
+        text += f"; it also reaches {', '.join(others)}"
+    return text
+
+
+class Rule(BundleRule):
+    """The finding a reader acts on first: a pod whose token walks somewhere dangerous."""
+
+    meta = RuleMeta(
+        id="TL201",
+        name=NAME,
+        severity=Severity.HIGH,
+        summary="a workload's pods get a token whose service account reaches a TL1xx capability; carries the chain",
+        help_path=page_beside(__file__, NAME),
+    )
+
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        reach = reach_of(index)
+        for workload in index.workloads:
+            mount = token_mount(workload, index)
+            if mount.mounted:
+                anchor, how = mount.field, mount.explain()
+            else:
+                projected = next(projected_tokens(workload), None)
+                if projected is None:
+                    continue
+                anchor, how = projected, "a projected serviceAccountToken volume"
+            account = reach.of_account(mount.key)
+            worst = account.worst
+            if worst is None:
+                continue
+            ctx.report(
+                workload.resource,
+                anchor,
+                _message(mount, account, worst),
+                # Cluster-wide, every one of these capabilities is cluster-admin-equivalent
+                # (any namespace's secrets and tokens, pods as any account, every node).
+                severity=Severity.CRITICAL if worst.cluster_wide else Severity.HIGH,
+                related=_chain(ctx, workload, anchor, how, mount, worst),
+                chain=True,
+                properties={
+                    "capabilities": ",".join(account.capabilities),
+                    "scope": "cluster" if worst.cluster_wide else str(worst.binding.scope),
+                },
+            )
