@@ -13,8 +13,9 @@ from typing import Annotated, Optional
 import typer
 
 from tokenlint import __version__
+from tokenlint.baseline import BaselineError, baseline_json, load_baseline
 from tokenlint.config import Config, ConfigError, RunSettings, find_config, load_config
-from tokenlint.engine import LintOptions, lint
+from tokenlint.engine import LintOptions, LintResult, lint
 from tokenlint.formatters import FORMATTERS
 from tokenlint.helmoptions import RenderOptions
 from tokenlint.model import Severity
@@ -22,6 +23,7 @@ from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
 from tokenlint.resources import Stream
 from tokenlint.sources import discover, display_path
+from tokenlint.suppress import SuppressOptions, rule_names
 
 app = typer.Typer(
     add_completion=False,
@@ -109,50 +111,91 @@ def _use_color(output: Path | None) -> bool:
     return output is None and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
+# Options that both 'lint' and 'baseline create' take: a baseline must see the same findings.
+PathsArgument = Annotated[list[str], typer.Argument(help="Files, directories, Helm charts, or - for standard input.")]
+SelectOption = Annotated[list[str], typer.Option("--select", help="Only these rules (ids, names or id prefixes).")]
+IgnoreOption = Annotated[list[str], typer.Option("--ignore", help="Skip these rules (ids, names or id prefixes).")]
+NamespaceOption = Annotated[
+    str, typer.Option("--namespace", "-n", help="Namespace of resources that name none (Helm's release namespace).")
+]
+ValuesOption = Annotated[
+    list[Path], typer.Option("--values", "-f", help="Helm values file for every chart; repeatable, later wins.")
+]
+SetOption = Annotated[
+    list[str], typer.Option("--set", help="Helm value as key=value (Helm's --set syntax); repeatable.")
+]
+ReleaseNameOption = Annotated[
+    Optional[str], typer.Option("--release-name", help="Helm release name (default: Helm's 'release-name').")
+]
+KubeVersionOption = Annotated[
+    Optional[str], typer.Option("--kube-version", help="Kubernetes version charts are rendered for.")
+]
+HelmOption = Annotated[
+    Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
+]
+
+
+def _lint(
+    paths: list[str],
+    config_file: Path | None,
+    select: list[str],
+    ignore: list[str],
+    render: RenderOptions,
+    baseline_file: Path | None = None,
+) -> tuple[LintResult, RuleSet]:
+    """Configuration -> rules -> inputs -> engine: the run shared by 'lint' and 'baseline create'."""
+    config, rules = _load(config_file)
+    settings = _settle(config, rules, select, ignore)
+    try:
+        baseline = load_baseline(baseline_file, display_path(baseline_file)) if baseline_file else None
+    except BaselineError as exc:
+        raise _fail(str(exc)) from None
+    inputs = discover(paths, render)
+    if config.exclude:
+        inputs = (i for i in inputs if not config.excludes(i.origin.path if isinstance(i, Stream) else i.path))
+    decide = SuppressOptions(config.trusted_service_accounts, baseline, known_rules=rule_names(rules))
+    options = LintOptions(
+        namespace=render.namespace or "default",
+        rule_options=settings.rule_options,
+        severity=settings.severity,
+        suppress=decide,
+    )
+    return lint(inputs, settings.rules, options), settings.rules
+
+
 @app.command("lint")
 def lint_command(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories, Helm charts, or - for standard input.")],
+    paths: PathsArgument,
     output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file.")] = None,
     fail_on: Annotated[
         str, typer.Option("--fail-on", help="Lowest severity that fails the run: info, low, medium, high, critical.")
     ] = "low",
-    select: Annotated[list[str], typer.Option("--select", help="Only these rules (ids, names or id prefixes).")] = [],  # noqa: B006
-    ignore: Annotated[list[str], typer.Option("--ignore", help="Skip these rules (ids, names or id prefixes).")] = [],  # noqa: B006
-    namespace: Annotated[
-        str, typer.Option("--namespace", "-n", help="Namespace of resources that name none (Helm's release namespace).")
-    ] = "default",
-    values: Annotated[
-        list[Path], typer.Option("--values", "-f", help="Helm values file for every chart; repeatable, later wins.")
-    ] = [],  # noqa: B006
-    set_values: Annotated[
-        list[str], typer.Option("--set", help="Helm value as key=value (Helm's --set syntax); repeatable.")
-    ] = [],  # noqa: B006
-    release_name: Annotated[
-        Optional[str], typer.Option("--release-name", help="Helm release name (default: Helm's 'release-name').")
-    ] = None,
-    kube_version: Annotated[
-        Optional[str], typer.Option("--kube-version", help="Kubernetes version charts are rendered for.")
-    ] = None,
-    helm: Annotated[
-        Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
-    ] = None,
+    select: SelectOption = [],  # noqa: B006
+    ignore: IgnoreOption = [],  # noqa: B006
+    namespace: NamespaceOption = "default",
+    values: ValuesOption = [],  # noqa: B006
+    set_values: SetOption = [],  # noqa: B006
+    release_name: ReleaseNameOption = None,
+    kube_version: KubeVersionOption = None,
+    helm: HelmOption = None,
     config_file: ConfigOption = None,
+    baseline_file: Annotated[
+        Optional[Path],
+        typer.Option("--baseline", help="Hide the findings accepted in this baseline file; report only new ones."),
+    ] = None,
+    show_suppressed: Annotated[
+        bool, typer.Option("--show-suppressed", help="Also show suppressed findings, with their justification.")
+    ] = False,
 ) -> None:
     """Lint Kubernetes manifests and Helm charts."""
     try:
         threshold = Severity.parse(fail_on)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    config, rules = _load(config_file)
-    settings = _settle(config, rules, select, ignore)
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
-    inputs = discover(paths, render)
-    if config.exclude:
-        inputs = (i for i in inputs if not config.excludes(i.origin.path if isinstance(i, Stream) else i.path))
-    options = LintOptions(namespace=namespace, rule_options=settings.rule_options)
-    result = lint(inputs, settings.rules, options)
-    report = Report(result, settings.rules, fail_on=threshold, color=_use_color(output))
+    result, rules = _lint(paths, config_file, select, ignore, render, baseline_file)
+    report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
     text = FORMATTERS[output_format.value](report)
     if output is None:
         sys.stdout.write(text)
@@ -162,6 +205,43 @@ def lint_command(
         except OSError as exc:
             raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
     raise typer.Exit(report.exit_code())
+
+
+baseline_app = typer.Typer(
+    no_args_is_help=True, help="Accept the findings of today so that only new findings fail a run."
+)
+app.add_typer(baseline_app, name="baseline")
+
+
+@baseline_app.command("create")
+def baseline_create_command(
+    file: Annotated[Path, typer.Argument(help="The baseline file to write (JSON).")],
+    paths: PathsArgument,
+    select: SelectOption = [],  # noqa: B006
+    ignore: IgnoreOption = [],  # noqa: B006
+    namespace: NamespaceOption = "default",
+    values: ValuesOption = [],  # noqa: B006
+    set_values: SetOption = [],  # noqa: B006
+    release_name: ReleaseNameOption = None,
+    kube_version: KubeVersionOption = None,
+    helm: HelmOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Write the fingerprints of the current unsuppressed findings to FILE, for --baseline."""
+    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    result, _ = _lint(paths, config_file, select, ignore, render)
+    if result.errors:
+        # A baseline of a partial run would hide nothing of the inputs that failed.
+        for error in result.errors:
+            where = error.path + (f":{error.line}:{error.column or 1}" if error.line else "")
+            typer.echo(f"{where}: {error.message}", err=True)
+        raise _fail(f"{file} not written: fix the input errors first")
+    accepted = [f for f in result.findings if not f.suppressed]
+    try:
+        file.write_text(baseline_json(accepted), encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {file}: {exc.strerror or exc}") from None
+    typer.echo(f"{file}: {len(accepted)} finding{'' if len(accepted) == 1 else 's'} accepted")
 
 
 @app.command("rules")

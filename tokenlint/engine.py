@@ -6,6 +6,10 @@ then run once per bundle. Plain files form the base bundle; every rendered chart
 scenario is a bundle of its own on top of the base, so that two scenarios of one chart
 never see each other's objects, and a finding that several scenarios share is reported
 once with all their names.
+
+Once every rule has run, :mod:`tokenlint.suppress` decides which findings are suppressed
+from what the engine read along the way (annotations, ``# tokenlint:`` comments and
+service accounts of each document), the configuration and the baseline.
 """
 
 from __future__ import annotations
@@ -14,21 +18,28 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tokenlint import shape
+from tokenlint import shape, suppress
 from tokenlint.index import BundleIndex
-from tokenlint.model import Finding, InputError, Location
+from tokenlint.model import Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
 from tokenlint.resources import Resource, Stream, is_object, resources_of
 from tokenlint.rule import Context, ResourceRule, Rule
+from tokenlint.suppress import Declared, RunsAs, SuppressOptions
 from tokenlint.yamlread import parse_stream
 
 
 @dataclass(frozen=True)
 class LintOptions:
-    """Settings that change how inputs are read and rules behave."""
+    """Settings that change how inputs are read and rules behave.
+
+    ``severity`` overrides the severity of a rule's findings (by rule id); ``suppress``
+    says how suppressions are decided (trusted accounts, baseline, known rules).
+    """
 
     namespace: str = "default"
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    suppress: SuppressOptions = field(default_factory=SuppressOptions)
 
 
 @dataclass
@@ -51,6 +62,8 @@ class _Run:
 
     def __init__(self, rules: RuleSet, options: LintOptions) -> None:
         self.options = options
+        self.rules = rules
+        self.declared: list[Declared | RunsAs] = []
         self.result = LintResult()
         self.base: list[Resource] = []
         self.bundles: dict[str, list[Resource]] = {}
@@ -78,6 +91,7 @@ class _Run:
             message = f"{_HELM_TEMPLATE_HINT} ({error.message})" if helm_like else error.message
             self.result.errors.append(InputError(where.path, where.line, where.column, message))
         kept = self.base if stream.bundle is None else self.bundles.setdefault(stream.bundle, [])
+        comments = suppress.comments_by_document(stream.data, documents)
         for doc in documents:
             if doc.data is None:
                 continue
@@ -85,11 +99,13 @@ class _Run:
             if not is_object(doc.data):
                 self.result.skipped += 1
                 continue
-            for resource in resources_of(doc, stream.origin, self.options.namespace, stream.scenario):
+            resources = list(resources_of(doc, stream.origin, self.options.namespace, stream.scenario))
+            for resource in resources:
                 self.result.resources += 1
                 self._check_resource(resource)
                 if BundleIndex.wants(resource):
                     kept.append(resource)
+            self.declared.extend(suppress.declarations(resources, comments.get(doc.index, ())))
 
     def _check_resource(self, resource: Resource) -> None:
         for path, message in shape.problems(resource):
@@ -110,8 +126,11 @@ class _Run:
         self._check_bundle(self.base, only_scenario=False)
         for resources in self.bundles.values():
             self._check_bundle(self.base + resources, only_scenario=True)
-        self.result.findings = merge_scenarios(self.result.findings)
-        self.result.findings.sort(key=_finding_order)
+        findings = merge_scenarios(self.result.findings)
+        findings = suppress.apply(findings, self.declared, self.rules, self.options.suppress)
+        overrides = self.options.severity
+        findings = [replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for f in findings]
+        self.result.findings = sorted(findings, key=_finding_order)
         self.result.errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0))
         return self.result
 
