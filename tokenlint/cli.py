@@ -15,6 +15,7 @@ import typer
 from tokenlint import __version__
 from tokenlint.baseline import BaselineError, baseline_json, load_baseline
 from tokenlint.config import Config, ConfigError, RunSettings, find_config, load_config
+from tokenlint.customrules import load_custom_rules
 from tokenlint.engine import LintOptions, LintResult, lint
 from tokenlint.formatters import FORMATTERS
 from tokenlint.helmoptions import RenderOptions
@@ -88,11 +89,14 @@ def _usage_errors() -> Iterator[None]:
 
 
 def _load(config_file: Path | None) -> tuple[Config, RuleSet]:
-    """The configuration (``--config`` or the nearest file) and every rule, selected or not."""
+    """The configuration (``--config`` or the nearest file) and every rule, selected or not,
+    the custom rules of the folders it names included."""
     path = config_file or find_config(Path.cwd())
     with _usage_errors():
         config = load_config(path, display_path(path) if path is not None else None)
-        return config, load_rules()
+        folders = config.custom_rules
+        custom = load_custom_rules(folders, [display_path(f) for f in folders])
+        return config, load_rules(extra=custom)
 
 
 def _settle(config: Config, rules: RuleSet, select: list[str], ignore: list[str]) -> RunSettings:

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jsonschema
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import ValidationError, best_match
 
 from tokenlint.model import FieldPath, Severity, dotted
 from tokenlint.registry import RuleLoadError, RuleSet
@@ -204,6 +204,8 @@ def _message(error: ValidationError) -> str:
         return f"{error.instance!r} is not {schema['description']}"
     if error.validator == "additionalProperties" and schema.get("properties"):
         return f"unknown key (expected one of: {', '.join(schema['properties'])})"
+    if error.context:  # anyOf/oneOf: the alternative that came closest says what was expected
+        return _message(best_match(error.context))
     return str(error.message)
 
 
