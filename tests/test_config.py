@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -344,3 +345,40 @@ def test_cli_select_flag_overrides_the_configured_ignore(tmp_path: Path, monkeyp
     outcome = CliRunner().invoke(app, ["lint", "--format", "json", "--select", "TL002", "secret.yaml"])
     assert outcome.exit_code == 1
     assert [(f["rule"], f["location"]["line"]) for f in json.loads(outcome.stdout)["findings"]] == [("TL002", 5)]
+
+
+def test_rule_option_formats_are_checked(tmp_path: Path) -> None:
+    class _Egress(_Secret):
+        meta: ClassVar[RuleMeta] = RuleMeta(
+            id="TL005",
+            name="metadata-egress",
+            severity=Severity.HIGH,
+            summary="s",
+            options={"blocked-addresses": {"type": "array", "items": {"format": "ipv4"}, "default": []}},
+        )
+
+    text = "rules:\n  TL005:\n    blocked-addresses:\n      - 169.254.169.254\n      - 169.254.169.999\n"
+    config = load_config(write(tmp_path, ".tokenlint.yaml", text), ".tokenlint.yaml")
+    with pytest.raises(ConfigError) as caught:
+        config.settle(RuleSet((_Egress(),)))
+    assert [str(p) for p in caught.value.problems] == [
+        ".tokenlint.yaml:5: rules.TL005.blocked-addresses[1]: '169.254.169.999' is not a 'ipv4'"
+    ]
+
+
+# The generated page
+
+
+def test_config_page_is_generated_from_the_schema() -> None:
+    script = Path(__file__).parents[1] / "scripts" / "gen_config_docs.py"
+    spec = importlib.util.spec_from_file_location("gen_config_docs", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = Path(__file__).parents[1] / "docs" / "config.md"
+    assert page.read_text(encoding="utf-8") == module.render(config_schema()), (
+        "docs/config.md is stale: run python scripts/gen_config_docs.py"
+    )
+    for name in config_schema()["properties"]:
+        assert f"### `{name}`" in page.read_text(encoding="utf-8")

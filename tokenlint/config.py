@@ -175,7 +175,8 @@ def schema_problems(
 ) -> list[Problem]:
     """Every way ``data`` (found at ``base`` of file ``source``) fails ``schema``, each with
     the line of the offending field, in file order."""
-    validator = jsonschema.Draft202012Validator(schema)
+    # Formats (ipv4, ipv6, ...) are checked with the standard library only, never the network.
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     problems = []
     for error in validator.iter_errors(data):
         path = (*base, *_error_path(error))
