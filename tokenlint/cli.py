@@ -14,6 +14,7 @@ import typer
 
 from tokenlint import __version__
 from tokenlint.baseline import BaselineError, baseline_json, load_baseline
+from tokenlint.cache import FileCache, default_directory
 from tokenlint.config import Config, ConfigError, RunSettings, find_config, load_config
 from tokenlint.customrules import load_custom_rules
 from tokenlint.engine import LintOptions, LintResult, lint
@@ -23,6 +24,7 @@ from tokenlint.model import Severity
 from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
 from tokenlint.resources import Stream
+from tokenlint.scope import ChangeScope
 from tokenlint.sources import discover, display_path
 from tokenlint.suppress import SuppressOptions, rule_names
 
@@ -146,6 +148,7 @@ def _lint(
     ignore: list[str],
     render: RenderOptions,
     baseline_file: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> tuple[LintResult, RuleSet]:
     """Configuration -> rules -> inputs -> engine: the run shared by 'lint' and 'baseline create'."""
     config, rules = _load(config_file)
@@ -164,7 +167,10 @@ def _lint(
         severity=settings.severity,
         suppress=decide,
     )
-    return lint(inputs, settings.rules, options), settings.rules
+    cache = (
+        FileCache.for_run(cache_dir, settings.rules, settings.rule_options, options.namespace) if cache_dir else None
+    )
+    return lint(inputs, settings.rules, options, cache), settings.rules
 
 
 @app.command("lint")
@@ -191,6 +197,24 @@ def lint_command(
     show_suppressed: Annotated[
         bool, typer.Option("--show-suppressed", help="Also show suppressed findings, with their justification.")
     ] = False,
+    changed_only: Annotated[
+        bool,
+        typer.Option(
+            "--changed-only",
+            help="PATHS are changed files (as pre-commit passes them): lint the --context paths and report only"
+            " findings in those files, or with a chain through them.",
+        ),
+    ] = False,
+    context: Annotated[
+        list[str], typer.Option("--context", help="With --changed-only: what to lint (default: the working directory).")
+    ] = [],  # noqa: B006
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Parse every file again; read and write no cache.")
+    ] = False,
+    cache_dir: Annotated[
+        Optional[Path],
+        typer.Option("--cache-dir", help="Cache folder (default: $TOKENLINT_CACHE_DIR, else the user cache folder)."),
+    ] = None,
 ) -> None:
     """Lint Kubernetes manifests and Helm charts."""
     try:
@@ -198,7 +222,11 @@ def lint_command(
     except ValueError as exc:
         raise _fail(str(exc)) from None
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
-    result, rules = _lint(paths, config_file, select, ignore, render, baseline_file)
+    cache = None if no_cache else cache_dir or default_directory()
+    inputs = (context or ["."]) if changed_only else paths
+    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache)
+    if changed_only:
+        result = ChangeScope.of(paths).restrict(result)
     report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
     text = FORMATTERS[output_format.value](report)
     if output is None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tokenlint import shape, suppress
+from tokenlint.cache import FileCache, FileRecord
 from tokenlint.index import BundleIndex
 from tokenlint.model import Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
@@ -60,10 +61,11 @@ _HELM_TEMPLATE_HINT = "looks like a Helm template, not YAML: lint its chart dire
 class _Run:
     """The state of one lint run; one instance per call of :func:`lint`."""
 
-    def __init__(self, rules: RuleSet, options: LintOptions) -> None:
+    def __init__(self, rules: RuleSet, options: LintOptions, cache: FileCache | None = None) -> None:
         self.options = options
         self.rules = rules
         self.declared: list[Declared | RunsAs] = []
+        self.cache = cache
         self.result = LintResult()
         self.base: list[Resource] = []
         self.bundles: dict[str, list[Resource]] = {}
@@ -84,13 +86,49 @@ class _Run:
 
     def read(self, stream: Stream) -> None:
         self.result.files += 1
+        kept = self.base if stream.bundle is None else self.bundles.setdefault(stream.bundle, [])
+        cache = self.cache if self.cache is not None and self.cache.accepts(stream) else None
+        record = cache.load(stream) if cache is not None else None
+        if record is not None:
+            self._replay(record, kept)
+        elif cache is not None:
+            cache.store(stream, self._parse_recorded(stream, kept))
+        else:
+            self._parse(stream, kept)
+
+    def _replay(self, record: FileRecord, kept: list[Resource]) -> None:
+        """Add a cached file's outcome as if it had just been parsed and checked."""
+        self.result.documents += record.documents
+        self.result.skipped += record.skipped
+        self.result.resources += record.resources
+        self.result.errors.extend(record.errors)
+        self.result.findings.extend(record.findings)
+        self.declared.extend(record.declared)
+        kept.extend(record.kept)
+
+    def _parse_recorded(self, stream: Stream, kept: list[Resource]) -> FileRecord:
+        """Parse and check ``stream``, returning what it added so that it can be cached."""
+        result = self.result
+        findings, errors, declared = len(result.findings), len(result.errors), len(self.declared)
+        documents, skipped, resources, kept_before = result.documents, result.skipped, result.resources, len(kept)
+        self._parse(stream, kept)
+        return FileRecord(
+            documents=result.documents - documents,
+            skipped=result.skipped - skipped,
+            resources=result.resources - resources,
+            errors=tuple(result.errors[errors:]),
+            findings=tuple(result.findings[findings:]),
+            declared=tuple(self.declared[declared:]),
+            kept=tuple(kept[kept_before:]),
+        )
+
+    def _parse(self, stream: Stream, kept: list[Resource]) -> None:
         documents, errors = parse_stream(stream.data)
         helm_like = bool(errors) and stream.bundle is None and b"{{" in stream.data
         for error in errors:
             where = stream.origin.location((error.line, error.column), None, (), exact=True)
             message = f"{_HELM_TEMPLATE_HINT} ({error.message})" if helm_like else error.message
             self.result.errors.append(InputError(where.path, where.line, where.column, message))
-        kept = self.base if stream.bundle is None else self.bundles.setdefault(stream.bundle, [])
         comments = suppress.comments_by_document(stream.data, documents)
         for doc in documents:
             if doc.data is None:
@@ -167,9 +205,18 @@ def merge_scenarios(findings: Iterable[Finding]) -> list[Finding]:
     return list(merged.values())
 
 
-def lint(inputs: Iterable[Stream | InputError], rules: RuleSet, options: LintOptions | None = None) -> LintResult:
-    """Lint every stream; errors on one input never stop the others."""
-    run = _Run(rules, options or LintOptions())
+def lint(
+    inputs: Iterable[Stream | InputError],
+    rules: RuleSet,
+    options: LintOptions | None = None,
+    cache: FileCache | None = None,
+) -> LintResult:
+    """Lint every stream; errors on one input never stop the others.
+
+    With a ``cache``, plain files whose content was read before replay their record
+    instead of being parsed and checked again; cross-file rules always run afresh.
+    """
+    run = _Run(rules, options or LintOptions(), cache)
     for item in inputs:
         if isinstance(item, InputError):
             run.result.errors.append(item)
