@@ -83,3 +83,30 @@ def test_chart_folders_found_while_walking_are_rendered_not_parsed() -> None:
     paths = {f.location.path for f in result.findings}
     assert "helm/charts/webapp/templates/role.yaml" in paths
     assert not [e for e in result.errors if "looks like a Helm template" in e.message]
+
+
+def test_configured_chart_values_are_scenarios_and_set_the_release_namespace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from tokenlint.cli import app
+
+    shutil.copytree(CHARTS / "webapp", tmp_path / "webapp", ignore=shutil.ignore_patterns("ci"))
+    (tmp_path / "prod-values.yaml").write_text("rbac:\n  wildcard: false\n")
+    (tmp_path / ".tokenlint.yaml").write_text(
+        "charts:\n  webapp:\n    values: [prod-values.yaml]\n    namespace: shop\nexclude: [scratch]\n"
+    )
+    (tmp_path / "scratch").mkdir()
+    (tmp_path / "scratch" / "draft.yaml").write_text("{{ not yaml\n")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["lint", ".", "--select", "TL003", "--format", "json", "--no-cache"])
+    report = json.loads(result.stdout)
+    assert report["errors"] == []  # the excluded folder is never read
+    assert [
+        (f["location"]["path"], f["location"]["line"], f["resource"]["namespace"], f["scenario"])
+        for f in report["findings"]
+    ] == [("webapp/templates/role.yaml", 9, "shop", ["default"])]

@@ -65,11 +65,12 @@ def chart_streams(chart: Path, options: RenderOptions) -> Iterator[Stream | Inpu
     Findings name their scenario only when the chart has ``ci/`` scenarios.
     """
     renders, errors = render_chart(chart, options)
-    named = len(scenarios(chart)) > 1
+    named = len(options.scenario_names(scenarios(chart))) > 1
     for error in errors:
         suffix = f" (values scenario {error.scenario})" if named and error.scenario else ""
         yield InputError(error.path, error.line, None, f"{error.message}{suffix}")
     for render in renders:
         bundle = f"{render.chart_path}#{render.scenario}"
         for template in render.templates:
-            yield Stream(TemplateOrigin(template), template.text, render.scenario if named else None, bundle)
+            scenario = render.scenario if named else None
+            yield Stream(TemplateOrigin(template), template.text, scenario, bundle, options.namespace)

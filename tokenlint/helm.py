@@ -649,10 +649,14 @@ def render_chart(chart: Path, options: RenderOptions) -> tuple[list[ChartRender]
     with tempfile.TemporaryDirectory(prefix="tokenlint-helm-") as tmp:
         workdir = Path(tmp)
         marks = _write_marked(tree, workdir, template_rels)
-        for scenario in scenarios(chart):
+        configured = {path.as_posix(): path for path in options.scenario_values}
+        for scenario in options.scenario_names(scenarios(chart)):
             values_files = list(options.values)
             shown_files = [p.as_posix() for p in options.values]
-            if scenario != "default":
+            if scenario in configured:
+                values_files.append(configured[scenario])
+                shown_files.append(scenario)
+            elif scenario != "default":
                 on_disk, shown = _scenario_file(chart, tree, scenario, workdir)
                 values_files.append(on_disk)
                 shown_files.append(shown)

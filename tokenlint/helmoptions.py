@@ -8,7 +8,12 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class RenderOptions:
-    """Helm options shared by every chart of a run."""
+    """Helm options for rendering a chart.
+
+    ``scenario_values`` are values files that are each rendered as a scenario of their
+    own, beside the default values and the chart's ``ci/*-values.yaml`` files (from the
+    configuration's per-chart ``values``).
+    """
 
     values: tuple[Path, ...] = ()
     set_values: tuple[str, ...] = ()
@@ -16,3 +21,8 @@ class RenderOptions:
     namespace: str | None = None
     kube_version: str | None = None
     helm_binary: Path | None = None
+    scenario_values: tuple[Path, ...] = ()
+
+    def scenario_names(self, chart_scenarios: list[str]) -> list[str]:
+        """Every scenario a chart is rendered for: its own, then the configured files."""
+        return [*chart_scenarios, *(path.as_posix() for path in self.scenario_values)]

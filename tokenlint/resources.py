@@ -80,13 +80,15 @@ class Stream:
     """YAML bytes to lint and where they came from.
 
     ``bundle`` names the rendered chart scenario the stream belongs to (None for plain
-    files), ``scenario`` the values scenario reported in findings.
+    files), ``scenario`` the values scenario reported in findings, and ``namespace`` the
+    release namespace of a chart (None: the run's namespace).
     """
 
     origin: Origin
     data: bytes
     scenario: str | None = None
     bundle: str | None = None
+    namespace: str | None = None
 
 
 @dataclass(eq=False)

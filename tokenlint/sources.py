@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -91,12 +91,22 @@ def _chart_of(path: Path) -> Path | None:
     return find_chart_root(path)
 
 
-def discover(paths: Sequence[str], helm: RenderOptions | None = None) -> Iterator[Stream | InputError]:
+def discover(
+    paths: Sequence[str],
+    helm: RenderOptions | None = None,
+    *,
+    excluded: Callable[[str], bool] | None = None,
+    chart_options: Callable[[Path, RenderOptions], RenderOptions] | None = None,
+) -> Iterator[Stream | InputError]:
     """Every input named by ``paths``, in order: each file read once, each chart rendered once.
 
     A template or values file passed on its own (as pre-commit does) stands for its
     chart, so the chart is rendered once however many of its files are named.
+    ``excluded`` (a display path -> bool) drops files and charts before they are read;
+    ``chart_options`` adjusts the Helm options per chart (configured values files and
+    release namespaces).
     """
+    skip = excluded or (lambda _path: False)
     seen: set[Path] = set()
     charts: dict[Path, Path] = {}
     for raw in paths:
@@ -110,10 +120,11 @@ def discover(paths: Sequence[str], helm: RenderOptions | None = None) -> Iterato
         for item in walk(path) if path.is_dir() and not (path / CHART_FILE).is_file() else [path]:
             chart = _chart_of(item) if item is path or item.is_dir() or _is_chart_archive(item) else None
             if chart is not None:
-                charts.setdefault(chart.resolve(), chart)
+                if not skip(display_path(chart)):
+                    charts.setdefault(chart.resolve(), chart)
                 continue
             key = item.resolve()
-            if key not in seen:
+            if key not in seen and not skip(display_path(item)):
                 seen.add(key)
                 yield read_file(item, display_path(item))
     if charts:
@@ -121,4 +132,7 @@ def discover(paths: Sequence[str], helm: RenderOptions | None = None) -> Iterato
         from tokenlint.helmoptions import RenderOptions
 
         for chart in charts.values():
-            yield from chart_streams(Path(display_path(chart)), helm or RenderOptions())
+            options = helm or RenderOptions()
+            if chart_options is not None:
+                options = chart_options(chart, options)
+            yield from chart_streams(Path(display_path(chart)), options)
