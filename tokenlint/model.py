@@ -90,7 +90,7 @@ class Related:
 class Suppression:
     """Why a finding is not counted: where the suppression was written and its reason."""
 
-    kind: str  # "annotation", "comment" or "baseline"
+    kind: str  # "annotation", "comment", "config" (trusted service account) or "baseline"
     justification: str
     location: Location | None = None
 

@@ -329,7 +329,8 @@ def test_related_places_without_a_chain_have_no_code_flow() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "sarif_kind"), [("annotation", "inSource"), ("comment", "inSource"), ("baseline", "external")]
+    ("kind", "sarif_kind"),
+    [("annotation", "inSource"), ("comment", "inSource"), ("baseline", "external"), ("config", "external")],
 )
 def test_suppressed_findings_are_kept_with_their_suppression(kind: str, sarif_kind: str) -> None:
     result = only_result(make_report([suppressed_finding(kind)]))
@@ -337,7 +338,7 @@ def test_suppressed_findings_are_kept_with_their_suppression(kind: str, sarif_ki
     assert suppression["kind"] == sarif_kind
     assert suppression["status"] == "accepted"
     assert suppression["justification"] == "batch job needs the API"
-    assert ("location" in suppression) == (kind != "baseline")
+    assert ("location" in suppression) == (kind not in ("baseline", "config"))
 
 
 def test_scenarios_are_a_result_property() -> None:

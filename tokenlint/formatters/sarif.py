@@ -40,6 +40,8 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "tokenlint/v1"
 """Versioned so that a future change of the hashed identity can use a new key."""
+IN_SOURCE_SUPPRESSIONS = frozenset({"annotation", "comment"})
+"""Suppression kinds written in the linted files; the others (baseline, config) are external."""
 
 # GitHub's hard limits: a file above them is rejected, so we truncate first.
 MAX_RESULTS = 25_000
@@ -221,9 +223,10 @@ class _Writer:
         return data
 
     def suppression(self, suppression: Suppression) -> dict[str, Any]:
-        """A baseline lives outside the code ("external"); annotations and comments inside it."""
+        """Annotations and comments live in the code ("inSource"); a baseline or a trusted
+        service account of the configuration lives outside it ("external")."""
         data: dict[str, Any] = {
-            "kind": "external" if suppression.kind == "baseline" else "inSource",
+            "kind": "inSource" if suppression.kind in IN_SOURCE_SUPPRESSIONS else "external",
             "status": "accepted",
             "justification": suppression.justification,
         }
