@@ -110,3 +110,21 @@ def test_configured_chart_values_are_scenarios_and_set_the_release_namespace(
         (f["location"]["path"], f["location"]["line"], f["resource"]["namespace"], f["scenario"])
         for f in report["findings"]
     ] == [("webapp/templates/role.yaml", 9, "shop", ["default"])]
+
+
+def test_a_suppression_comment_written_in_a_template_applies(tmp_path: Path) -> None:
+    import shutil
+
+    chart = tmp_path / "webapp"
+    shutil.copytree(CHARTS / "webapp", chart, ignore=shutil.ignore_patterns("ci"))
+    role = chart / "templates" / "role.yaml"
+    role.write_text(
+        role.read_text().replace(
+            '    verbs: ["*"]', '    # tokenlint: ignore[TL003] the chart\'s own config store\n    verbs: ["*"]'
+        )
+    )
+    result = run(str(chart), select=("TL003",))
+    (finding,) = result.findings
+    assert finding.location.line == 10
+    assert finding.suppression is not None
+    assert (finding.suppression.kind, finding.suppression.justification) == ("comment", "the chart's own config store")
