@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,11 +20,12 @@ from tokenlint.config import Config, ConfigError, RunSettings, find_config, load
 from tokenlint.customrules import load_custom_rules
 from tokenlint.engine import LintOptions, LintResult, lint
 from tokenlint.formatters import FORMATTERS
+from tokenlint.formatters.paths import PATHS_FORMATTERS
 from tokenlint.helmoptions import RenderOptions
 from tokenlint.model import Severity
+from tokenlint.paths import collect
 from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
-from tokenlint.resources import Stream
 from tokenlint.scope import ChangeScope
 from tokenlint.sources import discover, display_path
 from tokenlint.suppress import SuppressOptions, rule_names
@@ -122,7 +124,12 @@ PathsArgument = Annotated[list[str], typer.Argument(help="Files, directories, He
 SelectOption = Annotated[list[str], typer.Option("--select", help="Only these rules (ids, names or id prefixes).")]
 IgnoreOption = Annotated[list[str], typer.Option("--ignore", help="Skip these rules (ids, names or id prefixes).")]
 NamespaceOption = Annotated[
-    str, typer.Option("--namespace", "-n", help="Namespace of resources that name none (Helm's release namespace).")
+    Optional[str],
+    typer.Option(
+        "--namespace",
+        "-n",
+        help="Namespace of resources that name none, and Helm's release namespace (default: 'default').",
+    ),
 ]
 ValuesOption = Annotated[
     list[Path], typer.Option("--values", "-f", help="Helm values file for every chart; repeatable, later wins.")
@@ -141,6 +148,22 @@ HelmOption = Annotated[
 ]
 
 
+def _chart_options(config: Config) -> Callable[[Path, RenderOptions], RenderOptions]:
+    """Per-chart settings from the configuration: values scenarios and release namespace.
+
+    ``--namespace`` on the command line wins over a configured release namespace.
+    """
+
+    def adjust(chart: Path, options: RenderOptions) -> RenderOptions:
+        settings = config.charts.get(chart.resolve())
+        if settings is None:
+            return options
+        scenario_values = tuple(Path(display_path(v)) for v in settings.values)
+        return replace(options, scenario_values=scenario_values, namespace=options.namespace or settings.namespace)
+
+    return adjust
+
+
 def _lint(
     paths: list[str],
     config_file: Path | None,
@@ -157,9 +180,7 @@ def _lint(
         baseline = load_baseline(baseline_file, display_path(baseline_file)) if baseline_file else None
     except BaselineError as exc:
         raise _fail(str(exc)) from None
-    inputs = discover(paths, render)
-    if config.exclude:
-        inputs = (i for i in inputs if not config.excludes(i.origin.path if isinstance(i, Stream) else i.path))
+    inputs = discover(paths, render, excluded=config.excludes, chart_options=_chart_options(config))
     decide = SuppressOptions(config.trusted_service_accounts, baseline, known_rules=rule_names(rules))
     options = LintOptions(
         namespace=render.namespace or "default",
@@ -183,7 +204,7 @@ def lint_command(
     ] = "low",
     select: SelectOption = [],  # noqa: B006
     ignore: IgnoreOption = [],  # noqa: B006
-    namespace: NamespaceOption = "default",
+    namespace: NamespaceOption = None,
     values: ValuesOption = [],  # noqa: B006
     set_values: SetOption = [],  # noqa: B006
     release_name: ReleaseNameOption = None,
@@ -251,7 +272,7 @@ def baseline_create_command(
     paths: PathsArgument,
     select: SelectOption = [],  # noqa: B006
     ignore: IgnoreOption = [],  # noqa: B006
-    namespace: NamespaceOption = "default",
+    namespace: NamespaceOption = None,
     values: ValuesOption = [],  # noqa: B006
     set_values: SetOption = [],  # noqa: B006
     release_name: ReleaseNameOption = None,
@@ -274,6 +295,31 @@ def baseline_create_command(
     except OSError as exc:
         raise _fail(f"cannot write {file}: {exc.strerror or exc}") from None
     typer.echo(f"{file}: {len(accepted)} finding{'' if len(accepted) == 1 else 's'} accepted")
+
+
+class PathsFormat(StrEnum):
+    text = "text"
+    json = "json"
+    dot = "dot"
+    mermaid = "mermaid"
+
+
+@app.command("paths")
+def paths_command(
+    paths: PathsArgument,
+    output_format: Annotated[PathsFormat, typer.Option("--format", help="View format.")] = PathsFormat.text,
+    namespace: NamespaceOption = None,
+    values: ValuesOption = [],  # noqa: B006
+    set_values: SetOption = [],  # noqa: B006
+    release_name: ReleaseNameOption = None,
+    kube_version: KubeVersionOption = None,
+    helm: HelmOption = None,
+) -> None:
+    """Show, per service account, what its token reaches and which workloads carry it."""
+    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    view = collect(discover(paths, render), LintOptions(namespace=render.namespace or "default"))
+    sys.stdout.write(PATHS_FORMATTERS[output_format.value](view))
+    raise typer.Exit(EXIT_USAGE if view.errors else 0)
 
 
 @app.command("rules")
