@@ -42,7 +42,7 @@ class TemplateOrigin:
 
     def location(self, pos: Pos, key: str | None, field_path: FieldPath, exact: bool) -> Location:
         rendered_line = pos[0]
-        if key is None:
+        if key is None and not field_path:  # an error in the rendered text, not a field
             line, note = self.template.nearest(rendered_line)
         else:
             line, note = self.template.locate(rendered_line, field_path)
@@ -52,8 +52,10 @@ class TemplateOrigin:
             return Location(self.path, 1, 1, note=note or UNRESOLVED, rendered_line=rendered_line)
         column = 1
         lines = _template_lines(self.path)
-        if key and 0 < line <= len(lines):
-            column = max(lines[line - 1].find(key), 0) + 1
+        if 0 < line <= len(lines):
+            text = lines[line - 1]
+            found = text.find(key) if key else -1
+            column = found + 1 if found >= 0 else len(text) - len(text.lstrip()) + 1
         end = column + len(key) if key else column
         return Location(self.path, line, column, line, end, note=note, rendered_line=rendered_line)
 
