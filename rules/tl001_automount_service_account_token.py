@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, reach_of
-from tokenlint.k8s.serviceaccounts import token_mount
 from tokenlint.model import Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
@@ -41,7 +40,7 @@ class Rule(BundleRule):
     def check(self, index: BundleIndex, ctx: Context) -> None:
         reach = reach_of(index)
         for workload in index.workloads:
-            mount = token_mount(workload, index)
+            mount = reach.mount(workload)
             if not mount.mounted:
                 continue
             text, severity = worth(reach.of_account(mount.key))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, Path, reach_of
-from tokenlint.k8s.serviceaccounts import TokenMount, projected_tokens, token_mount
+from tokenlint.k8s.serviceaccounts import TokenMount, projected_tokens
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath, Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
@@ -19,41 +19,39 @@ from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 NAME = "token-escalation-path"
 
 
-def _chain(
-    ctx: Context, workload: Workload, anchor: FieldPath, how: str, mount: TokenMount, path: Path
-) -> list[Related]:
-    binding, grant = path.binding, path.grant
-    role, rule = binding.role, grant.rule
+def _head(ctx: Context, workload: Workload, anchor: FieldPath, how: str, mount: TokenMount) -> list[Related]:
+    """The steps that belong to the workload: its token field and its ServiceAccount."""
     res = workload.resource
     steps = [ctx.related(res, anchor, f"{res.kind} {res.name}: its pods get the token: {how}")]
     if mount.account is not None:
         steps.append(ctx.related(mount.account, ("metadata", "name"), f"ServiceAccount {mount.namespace}/{mount.name}"))
-    steps.append(
+    return steps
+
+
+def _tail(ctx: Context, path: Path) -> tuple[Related, ...]:
+    """The steps that belong to the path (binding, role, rule), shared by every workload on it."""
+    binding, grant = path.binding, path.grant
+    role, rule = binding.role, grant.rule
+    steps = [
         ctx.related(
             binding.resource,
             ("subjects", binding.subject.index),
             f"{binding.resource.kind} {binding.resource.name} binds {role.display()} {binding.where()} "
             f"to {binding.subject.display()}",
         )
-    )
+    ]
     if role.resource is not None:
         via = " (aggregated)" if role.aggregated else ""
         steps.append(ctx.related(role.resource, ("metadata", "name"), f"{role.display()}{via}"))
     capability = f"{grant.capability.id} {grant.capability.title}, {binding.where()}"
     if rule.origin is not None:
         where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
-        steps.append(
-            ctx.related(rule.origin, ("rules", rule.index), f"{where} allows {grant.describe()}: {capability}")
-        )
+        text = f"{where} allows {grant.describe()}: {capability}"
+        steps.append(ctx.related(rule.origin, ("rules", rule.index), text))
     else:
-        steps.append(
-            ctx.related(
-                binding.resource,
-                ("roleRef", "name"),
-                f"built-in {role.display()} allows {grant.describe()}: {capability}",
-            )
-        )
-    return steps
+        text = f"built-in {role.display()} allows {grant.describe()}: {capability}"
+        steps.append(ctx.related(binding.resource, ("roleRef", "name"), text))
+    return tuple(steps)
 
 
 def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
@@ -82,8 +80,9 @@ class Rule(BundleRule):
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         reach = reach_of(index)
+        tails: dict[int, tuple[Related, ...]] = {}
         for workload in index.workloads:
-            mount = token_mount(workload, index)
+            mount = reach.mount(workload)
             if mount.mounted:
                 anchor, how = mount.field, mount.explain()
             else:
@@ -95,6 +94,9 @@ class Rule(BundleRule):
             worst = account.worst
             if worst is None:
                 continue
+            tail = tails.get(id(worst))
+            if tail is None:
+                tail = tails[id(worst)] = _tail(ctx, worst)
             ctx.report(
                 workload.resource,
                 anchor,
@@ -102,7 +104,7 @@ class Rule(BundleRule):
                 # Cluster-wide, every one of these capabilities is cluster-admin-equivalent
                 # (any namespace's secrets and tokens, pods as any account, every node).
                 severity=Severity.CRITICAL if worst.cluster_wide else Severity.HIGH,
-                related=_chain(ctx, workload, anchor, how, mount, worst),
+                related=[*_head(ctx, workload, anchor, how, mount), *tail],
                 chain=True,
                 properties={
                     "capabilities": ",".join(account.capabilities),

@@ -16,7 +16,7 @@ from typing import TypeVar
 from tokenlint.engine import LintOptions, LintResult, lint
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import Binding, Path, reach_of
-from tokenlint.k8s.serviceaccounts import AccountKey, projected_tokens, token_mount
+from tokenlint.k8s.serviceaccounts import AccountKey, projected_tokens
 from tokenlint.model import InputError, Location, Severity
 from tokenlint.registry import RuleSet
 from tokenlint.resources import Stream
@@ -123,7 +123,7 @@ def graph_of(index: BundleIndex) -> list[Account]:
     for ns, name in index.service_accounts:
         account((ns or "default", name)).defined = True
     for workload in index.workloads:
-        mount = token_mount(workload, index)
+        mount = reach.mount(workload)
         projected = next(projected_tokens(workload), None)
         node = account(mount.key)
         if mount.mounted or projected is not None:

@@ -311,7 +311,7 @@ class RoleView:
         """The roles of the input whose written rules this role holds."""
         return frozenset((r.origin.kind, r.origin.namespace, r.origin.name) for r in self.rules if r.origin is not None)
 
-    @property
+    @cached_property
     def full_wildcard(self) -> bool:
         """Whether the role holds cluster-admin's rule (everything, everywhere it is bound)."""
         return any(rule.is_full_wildcard for rule in self.rules)

@@ -20,10 +20,12 @@ import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.rbac import Grant, RoleKey, Roles, RoleView
-from tokenlint.k8s.serviceaccounts import AccountKey
+from tokenlint.k8s.serviceaccounts import AccountKey, TokenMount, token_mount
+from tokenlint.k8s.workloads import Workload
 from tokenlint.resources import Resource
 
 SA_USER_PREFIX = "system:serviceaccount:"
@@ -136,7 +138,7 @@ class Path:
 
     @property
     def order(self) -> tuple[int, int, int, str]:
-        """Worst first: cluster-wide, then unrestricted by resourceNames, then by rule id."""
+        """Worst first: cluster-wide, unrestricted by resourceNames, cluster-admin-equal role, capability id."""
         return (
             not self.cluster_wide,
             bool(self.grant.names),
@@ -153,13 +155,14 @@ class AccountReach:
     unknown: tuple[Binding, ...]
     """Bindings of the account whose role is neither in the input nor built in."""
 
-    @property
+    @cached_property
     def capabilities(self) -> tuple[str, ...]:
         return tuple(sorted({p.grant.capability.id for p in self.paths}))
 
     @property
     def worst(self) -> Path | None:
-        return min(self.paths, key=lambda p: p.order, default=None)
+        """The first path: :meth:`Reach.of_account` sorts them worst first."""
+        return self.paths[0] if self.paths else None
 
 
 class Reach:
@@ -174,6 +177,7 @@ class Reach:
         self._everyone: list[Binding] = []
         self._cache: dict[AccountKey, AccountReach] = {}
         self._by_origin: dict[RoleKey, list[Binding]] | None = None
+        self._mounts: dict[int, TokenMount] = {}
         for resource in (*index.role_bindings, *index.cluster_role_bindings):
             self._add(resource)
 
@@ -199,6 +203,14 @@ class Reach:
     def bindings_of(self, key: AccountKey) -> list[Binding]:
         """Every binding that applies to the account, whatever its subject form."""
         return [*self._by_account.get(key, ()), *self._by_namespace.get(key[0], ()), *self._everyone]
+
+    def mount(self, workload: Workload) -> TokenMount:
+        """:func:`token_mount` of the workload, decided once for every rule that asks."""
+        key = id(workload.resource)
+        found = self._mounts.get(key)
+        if found is None:
+            found = self._mounts[key] = token_mount(workload, self.index)
+        return found
 
     def of_account(self, key: AccountKey) -> AccountReach:
         cached = self._cache.get(key)

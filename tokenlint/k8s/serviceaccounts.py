@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.workloads import Workload
@@ -73,31 +74,39 @@ class TokenMount:
         return f"{who} is not in the input, and Kubernetes mounts by default"
 
 
-def account_field(workload: Workload) -> FieldPath | None:
-    """The pod spec field that names the service account, if any (non-empty) is set."""
-    spec = workload.spec
+def _named(spec: dict[str, Any]) -> tuple[str, str] | None:
+    """The pod spec field naming the service account and its value, if one is set (non-empty)."""
     for key in ("serviceAccountName", "serviceAccount"):
         value = spec.get(key)
         if isinstance(value, str) and value:
-            return workload.path(key)
+            return key, value
     return None
+
+
+def _key(workload: Workload, named: tuple[str, str] | None) -> AccountKey:
+    # Workload kinds are namespaced; the resource layer already applied the default.
+    return (workload.resource.namespace or DEFAULT_NAMESPACE, named[1] if named else DEFAULT_ACCOUNT)
+
+
+def account_field(workload: Workload) -> FieldPath | None:
+    """The pod spec field that names the service account, if any (non-empty) is set."""
+    named = _named(workload.spec)
+    return workload.path(named[0]) if named else None
 
 
 def account_of(workload: Workload) -> AccountKey:
     """(namespace, name) of the service account the workload's pods run as."""
-    field = account_field(workload)
-    name = workload.resource.get(field) if field is not None else DEFAULT_ACCOUNT
-    # Workload kinds are namespaced; the resource layer already applied the default.
-    return (workload.resource.namespace or DEFAULT_NAMESPACE, name)
+    return _key(workload, _named(workload.spec))
 
 
 def token_mount(workload: Workload, index: BundleIndex) -> TokenMount:
     """Decide whether the workload's pods get their account's token mounted automatically."""
-    namespace, name = account_of(workload)
+    spec = workload.spec
+    named = _named(spec)
+    namespace, name = _key(workload, named)
     account = index.service_account(namespace, name)
-    pod_value = workload.spec.get(AUTOMOUNT)
-    named = account_field(workload)
-    anchor = named if named is not None else workload.spec_path
+    pod_value = spec.get(AUTOMOUNT)
+    anchor = workload.path(named[0]) if named else workload.spec_path
     if isinstance(pod_value, bool):
         return TokenMount(pod_value, TokenSource.POD, namespace, name, workload.path(AUTOMOUNT), account)
     sa_value = account.body.get(AUTOMOUNT) if account is not None else None
