@@ -15,19 +15,20 @@ service accounts of each document), the configuration and the baseline.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tokenlint import shape, suppress
 from tokenlint.cache import FileCache, FileRecord
+from tokenlint.focus import focus
 from tokenlint.index import BundleIndex
 from tokenlint.model import Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
 from tokenlint.resources import Resource, Stream, is_object, resources_of
 from tokenlint.rule import Context, ResourceRule, Rule
 from tokenlint.suppress import Declared, RunsAs, SuppressOptions
-from tokenlint.yamlread import parse_stream
+from tokenlint.yamlread import Document, ParseError, iter_stream
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,18 @@ class LintOptions:
 
     ``severity`` overrides the severity of a rule's findings (by rule id); ``suppress``
     says how suppressions are decided (trusted accounts, baseline, known rules).
+
+    ``changed`` tells the paths of changed files (pre-commit), for a caller that keeps
+    only the findings touching them (:class:`tokenlint.scope.ChangeScope`): cross-file
+    rules then judge only the workloads those files can affect (:mod:`tokenlint.focus`),
+    and the findings that touch a changed file are still exactly those of a full run.
     """
 
     namespace: str = "default"
     rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     suppress: SuppressOptions = field(default_factory=SuppressOptions)
+    changed: Callable[[str], bool] | None = None
 
 
 @dataclass
@@ -124,28 +131,39 @@ class _Run:
         )
 
     def _parse(self, stream: Stream, kept: list[Resource]) -> None:
-        documents, errors = parse_stream(stream.data)
-        helm_like = bool(errors) and stream.bundle is None and b"{{" in stream.data
-        for error in errors:
-            where = stream.origin.location((error.line, error.column), None, (), exact=True)
-            message = f"{_HELM_TEMPLATE_HINT} ({error.message})" if helm_like else error.message
-            self.result.errors.append(InputError(where.path, where.line, where.column, message))
-        comments = suppress.comments_by_document(stream.data, documents)
-        for doc in documents:
-            if doc.data is None:
+        data = stream.data
+        items: Iterable[Document | ParseError] = iter_stream(data)
+        comments: dict[int, list[suppress.Comment]] = {}
+        if suppress.COMMENT_MARK in data:
+            # Comments are matched to documents by their start lines, so a stream that
+            # holds any is read whole first; every other stream is checked document by
+            # document and dropped as it goes.
+            items = list(items)
+            comments = suppress.comments_by_document(data, [d for d in items if isinstance(d, Document)])
+        namespace = stream.namespace or self.options.namespace
+        for item in items:
+            if isinstance(item, ParseError):
+                self._parse_error(stream, item)
+                continue
+            if item.data is None:
                 continue
             self.result.documents += 1
-            if not is_object(doc.data):
+            if not is_object(item.data):
                 self.result.skipped += 1
                 continue
-            namespace = stream.namespace or self.options.namespace
-            resources = list(resources_of(doc, stream.origin, namespace, stream.scenario))
+            resources = list(resources_of(item, stream.origin, namespace, stream.scenario))
             for resource in resources:
                 self.result.resources += 1
                 self._check_resource(resource)
                 if BundleIndex.wants(resource):
                     kept.append(resource)
-            self.declared.extend(suppress.declarations(resources, comments.get(doc.index, ())))
+            self.declared.extend(suppress.declarations(resources, comments.get(item.index, ())))
+
+    def _parse_error(self, stream: Stream, error: ParseError) -> None:
+        where = stream.origin.location((error.line, error.column), None, (), exact=True)
+        helm_like = stream.bundle is None and b"{{" in stream.data
+        message = f"{_HELM_TEMPLATE_HINT} ({error.message})" if helm_like else error.message
+        self.result.errors.append(InputError(where.path, where.line, where.column, message))
 
     def _check_resource(self, resource: Resource) -> None:
         for path, message in shape.problems(resource):
@@ -178,6 +196,9 @@ class _Run:
         if not self.bundle_rules:
             return
         index = BundleIndex.build(resources)
+        changed = self.options.changed
+        if changed is not None:
+            focus(index, resources, lambda resource: changed(resource.origin.path))
         findings = self.result.findings
         start = len(findings)
         anchor = resources[0].locate(()) if resources else Location("<bundle>", 1, 1)

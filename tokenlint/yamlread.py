@@ -371,32 +371,42 @@ def _resume_offset(data: bytes, error_line: int, after: int) -> tuple[int, int] 
     return None
 
 
-def parse_stream(data: bytes) -> tuple[list[Document], list[ParseError]]:
-    """Parse a (multi-document) YAML or JSON stream.
+def iter_stream(data: bytes) -> Iterator[Document | ParseError]:
+    """Parse a (multi-document) YAML or JSON stream, one document at a time.
 
-    Returns the documents that could be read and the errors met. After a syntax error,
-    reading resumes at the next ``---`` so that one broken document does not hide the
-    others.
+    Documents are yielded as they are built so that a caller can check and drop each
+    one: a 50,000-document bundle never has to be held in memory at once. After a
+    syntax error, reading resumes at the next ``---`` so that one broken document does
+    not hide the others.
     """
-    documents: list[Document] = []
-    errors: list[ParseError] = []
     base = 0
     line_offset = 0
+    count = 0
     while True:
         chunk = data[base:] if base else data
         try:
-            for doc in _documents(chunk, line_offset, len(documents)):
-                documents.append(doc)
-            return documents, errors
+            for doc in _documents(chunk, line_offset, count):
+                count += 1
+                yield doc
+            return
         except _Unsafe as unsafe:
             error = ParseError(unsafe.line, unsafe.column, unsafe.message)
         except Exception as exc:  # libyaml's scanner, parser and reader errors
             error = _syntax_error(exc, line_offset)
-        errors.append(error)
+        yield error
         resume = _resume_offset(data, error.line, base)
         if resume is None:
-            return documents, errors
+            return
         base, line_offset = resume
+
+
+def parse_stream(data: bytes) -> tuple[list[Document], list[ParseError]]:
+    """All documents of a stream and the errors met, for small inputs read whole."""
+    documents: list[Document] = []
+    errors: list[ParseError] = []
+    for item in iter_stream(data):
+        (errors if isinstance(item, ParseError) else documents).append(item)  # type: ignore[arg-type]
+    return documents, errors
 
 
 def _syntax_error(exc: Exception, line_offset: int) -> ParseError:
