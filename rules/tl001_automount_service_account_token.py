@@ -17,13 +17,10 @@ NAME = "automount-service-account-token"
 def worth(reach: AccountReach) -> tuple[str, Severity]:
     """What the mounted token is worth, from the bundle's bindings, and the severity it earns."""
     if reach.paths:
-        count = len(reach.capabilities)
-        plural = "capability" if count == 1 else "capabilities"
-        return f"it reaches {count} {plural} ({', '.join(reach.capabilities)}), see TL201", Severity.HIGH
+        return f"it {reach.describe()}, see TL201", Severity.HIGH
     if reach.unknown:
-        roles = ", ".join(sorted({b.role.display() for b in reach.unknown}))
-        return f"what it grants is unknown: it is bound to {roles}, not in the input", Severity.MEDIUM
-    return "it grants nothing in this bundle: disable the mount", Severity.LOW
+        return f"it {reach.describe()}", Severity.MEDIUM
+    return f"it {reach.describe()}: disable the mount", Severity.LOW
 
 
 class Rule(BundleRule):

@@ -8,6 +8,7 @@ It needs both objects, which may live in different files, so it runs over the bu
 from __future__ import annotations
 
 from tokenlint.index import BundleIndex
+from tokenlint.k8s.reach import reach_of
 from tokenlint.model import Severity
 from tokenlint.resources import Resource
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
@@ -40,11 +41,20 @@ class Rule(BundleRule):
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         secrets = {(s.namespace, s.name): s for s in index.token_secrets}
+        reach = reach_of(index)
+
+        def worth(namespace: str | None, account: str | None) -> str:
+            """What the token is worth: the reach of its account, in the Secret's namespace."""
+            if not account or not namespace:
+                return ""
+            return f"; the token {reach.of_account((namespace, account)).describe()}"
+
         for secret in index.token_secrets:
             account = _account_of(secret)
             owner = index.service_account(secret.namespace, account) if account else None
             related = [ctx.related(owner, ("metadata", "name"), f"service account {account}")] if owner else []
-            ctx.report(secret, ("type",), f"legacy token Secret for {_owner(account)}: {_ADVICE}", related=related)
+            message = f"legacy token Secret for {_owner(account)}: {_ADVICE}{worth(secret.namespace, account)}"
+            ctx.report(secret, ("type",), message, related=related)
         for sa in index.service_accounts.values():
             listed = sa.body.get("secrets")
             if not isinstance(listed, list):
@@ -58,6 +68,7 @@ class Rule(BundleRule):
                 ctx.report(
                     sa,
                     ("secrets", i),
-                    f"legacy token Secret for {_owner(sa.name)} ({name}, listed in its secrets): {_ADVICE}",
+                    f"legacy token Secret for {_owner(sa.name)} ({name}, listed in its secrets): {_ADVICE}"
+                    f"{worth(sa.namespace, sa.name)}",
                     related=[ctx.related(token, ("type",), f"token Secret {name}")],
                 )

@@ -108,7 +108,7 @@ def test_exit_1_on_findings_with_file_line_and_rule(workdir: Path) -> None:
     assert outcome.exit_code == 1
     assert finding_lines(outcome.stdout) == [
         "secret.yaml:7:1: TL002 [high] legacy token Secret for service account deployer: the token never expires; "
-        "use a TokenRequest or projected token (Secret default/old-token)"
+        "use a TokenRequest or projected token; the token grants nothing in this bundle (Secret default/old-token)"
     ]
 
 

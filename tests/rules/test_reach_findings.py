@@ -44,7 +44,7 @@ def test_tl001_says_what_the_token_is_worth() -> None:
     assert nothing.message.endswith("it grants nothing in this bundle: disable the mount")
     (unknown,) = run("TL001", POD + binding("ClusterRole", "vendor"))
     assert unknown.severity is Severity.MEDIUM
-    assert unknown.message.endswith("what it grants is unknown: it is bound to ClusterRole vendor, not in the input")
+    assert unknown.message.endswith("it is bound to ClusterRole vendor, not in the input: what it grants is unknown")
     (high,) = run("TL001", POD + binding("ClusterRole", "edit"))
     assert high.severity is Severity.HIGH
     assert high.message.endswith("it reaches 5 capabilities (TL101, TL102, TL103, TL105, TL106), see TL201")
@@ -117,3 +117,18 @@ def test_tl110_and_tl111_severity_follow_scope_and_power() -> None:
     assert finding.severity is Severity.HIGH
     (critical,) = run("TL111", public.replace("name: view", "name: edit"))
     assert critical.severity is Severity.CRITICAL
+
+
+def test_tl002_says_what_the_legacy_token_reaches() -> None:
+    secret = """apiVersion: v1
+kind: Secret
+metadata:
+  name: api-token
+  namespace: shop
+  annotations: {kubernetes.io/service-account.name: api}
+type: kubernetes.io/service-account-token
+"""
+    (alone,) = run("TL002", secret)
+    assert alone.message.endswith("; the token grants nothing in this bundle")
+    (bound,) = run("TL002", secret + binding("ClusterRole", "edit"))
+    assert bound.message.endswith("; the token reaches 5 capabilities (TL101, TL102, TL103, TL105, TL106)")

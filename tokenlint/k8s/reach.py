@@ -159,6 +159,16 @@ class AccountReach:
     def capabilities(self) -> tuple[str, ...]:
         return tuple(sorted({p.grant.capability.id for p in self.paths}))
 
+    def describe(self) -> str:
+        """What the account's token is worth, as the end of a sentence about the token."""
+        if self.paths:
+            count = len(self.capabilities)
+            return f"reaches {count} {'capability' if count == 1 else 'capabilities'} ({', '.join(self.capabilities)})"
+        if self.unknown:
+            roles = ", ".join(sorted({b.role.display() for b in self.unknown}))
+            return f"is bound to {roles}, not in the input: what it grants is unknown"
+        return "grants nothing in this bundle"
+
     @property
     def worst(self) -> Path | None:
         """The first path: :meth:`Reach.of_account` sorts them worst first."""
