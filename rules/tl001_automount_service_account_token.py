@@ -1,14 +1,17 @@
 """TL001 automount-service-account-token: a workload whose pods get a token mounted.
 
 The decision needs the workload and its ServiceAccount, which may live in different
-files, so the rule runs over the bundle.
+files, so the rule runs over the bundle. When the ServiceAccount decides (the pod spec
+does not set the field), the finding points at it too: a change to that file changes
+the verdict, and a pre-commit run of that file alone must report the workload.
 """
 
 from __future__ import annotations
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, reach_of
-from tokenlint.model import Severity
+from tokenlint.k8s.serviceaccounts import AUTOMOUNT, TokenMount, TokenSource
+from tokenlint.model import Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "automount-service-account-token"
@@ -47,4 +50,13 @@ class Rule(BundleRule):
                 mount.field,
                 f"pods get the token of {account} mounted: {mount.explain()}; {text}",
                 severity=severity,
+                related=_deciding_account(ctx, mount),
             )
+
+
+def _deciding_account(ctx: Context, mount: TokenMount) -> list[Related]:
+    """The ServiceAccount, when it is in the input and the pod spec leaves the decision to it."""
+    if mount.account is None or mount.source is TokenSource.POD:
+        return []
+    field = (AUTOMOUNT,) if mount.source is TokenSource.SERVICE_ACCOUNT else ("metadata", "name")
+    return [ctx.related(mount.account, field, mount.explain())]

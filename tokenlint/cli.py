@@ -172,8 +172,12 @@ def _lint(
     render: RenderOptions,
     baseline_file: Path | None = None,
     cache_dir: Path | None = None,
+    scope: ChangeScope | None = None,
 ) -> tuple[LintResult, RuleSet]:
-    """Configuration -> rules -> inputs -> engine: the run shared by 'lint' and 'baseline create'."""
+    """Configuration -> rules -> inputs -> engine: the run shared by 'lint' and 'baseline create'.
+
+    With a ``scope``, only the findings that touch the changed files are kept.
+    """
     config, rules = _load(config_file)
     settings = _settle(config, rules, select, ignore)
     try:
@@ -187,11 +191,13 @@ def _lint(
         rule_options=settings.rule_options,
         severity=settings.severity,
         suppress=decide,
+        changed=scope.touches if scope is not None else None,
     )
     cache = (
         FileCache.for_run(cache_dir, settings.rules, settings.rule_options, options.namespace) if cache_dir else None
     )
-    return lint(inputs, settings.rules, options, cache), settings.rules
+    result = lint(inputs, settings.rules, options, cache)
+    return (scope.restrict(result) if scope is not None else result), settings.rules
 
 
 @app.command("lint")
@@ -245,9 +251,8 @@ def lint_command(
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
     cache = None if no_cache else cache_dir or default_directory()
     inputs = (context or ["."]) if changed_only else paths
-    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache)
-    if changed_only:
-        result = ChangeScope.of(paths).restrict(result)
+    scope = ChangeScope.of(paths) if changed_only else None
+    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope)
     report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
     text = FORMATTERS[output_format.value](report)
     if output is None:

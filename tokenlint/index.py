@@ -9,7 +9,7 @@ a 50,000-document run within a few hundred megabytes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from tokenlint.k8s.workloads import Workload, workload_of
 from tokenlint.resources import Resource
@@ -107,6 +107,15 @@ class BundleIndex:
             self.cni_policies[resource.namespace].append(resource)
         else:
             self.network_policies[resource.namespace].append(resource)
+
+    def focus(self, keep: Callable[[Resource], bool]) -> None:
+        """Leave only the workloads whose resource ``keep`` accepts as subjects of the rules.
+
+        Workloads are the one collection that rules walk as subjects and never look
+        anything up in, and the bulk of a bundle. Every lookup keeps the whole bundle, so
+        a workload that stays is judged exactly as without the focus.
+        """
+        self.workloads = [w for w in self.workloads if keep(w.resource)]
 
     def service_account(self, namespace: str | None, name: str) -> Resource | None:
         return self.service_accounts.get((namespace, name))
