@@ -9,6 +9,7 @@ import pytest
 
 from tokenlint.cache import FileCache, default_directory
 from tokenlint.engine import LintResult, lint
+from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.registry import RuleSet, load_rules
 from tokenlint.resources import Stream, resources_of
 from tokenlint.sources import discover
@@ -126,11 +127,15 @@ def test_cached_resources_are_located_exactly_like_parsed_ones(repo: Path, tmp_p
     (cached,) = record.kept
     (doc,), _ = parse_stream(API.encode())
     (parsed,) = resources_of(doc, cached.origin, "default")
+    workload = workload_of(parsed)
+    assert workload is not None
+    slim_for_index(workload)  # what the index keeps of a workload, cached or not
     assert cached.body == parsed.body
     for path in [
         (),
         ("spec", "template", "spec", "serviceAccountName"),
-        ("spec", "template", "spec", "containers", 0, "image"),
+        ("spec", "template", "spec", "containers", 0, "name"),
+        ("spec", "template", "spec", "containers", 0, "image"),  # not kept: its container
         ("spec", "template", "spec", "containers", 0),
         ("spec", "template", "spec", "automountServiceAccountToken"),  # absent: its closest parent
         ("spec", "template", "spec", "containers", 3),  # out of range

@@ -23,6 +23,7 @@ from tokenlint import shape, suppress
 from tokenlint.cache import FileCache, FileRecord
 from tokenlint.focus import focus
 from tokenlint.index import BundleIndex
+from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.model import Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
 from tokenlint.resources import Resource, Stream, is_object, resources_of
@@ -156,6 +157,9 @@ class _Run:
                 self.result.resources += 1
                 self._check_resource(resource)
                 if BundleIndex.wants(resource):
+                    workload = workload_of(resource)
+                    if workload is not None:
+                        slim_for_index(workload)
                     kept.append(resource)
             self.declared.extend(suppress.declarations(resources, comments.get(item.index, ())))
 
@@ -251,6 +255,7 @@ def lint(
                 run.result.errors.append(item)
             else:
                 run.read(item)
+            del item  # release the input's bytes before the next one is read
         return run.finish()
     finally:
         if collecting:

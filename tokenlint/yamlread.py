@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
 from _ruamel_yaml import (
@@ -231,7 +232,8 @@ def _documents(data: bytes | str, line_offset: int, first_index: int) -> Iterato
         if kind is scalar_event:
             if in_map and frame.key is missing:  # type: ignore[union-attr]
                 mark = event.start_mark
-                frame.key = event.value  # type: ignore[union-attr]
+                # Interned: the same few hundred field names recur in every document.
+                frame.key = intern(event.value)  # type: ignore[union-attr]
                 frame.keypos = (mark.line + first_line, mark.column + 1)  # type: ignore[union-attr]
                 if event.anchor is not None:
                     anchors[event.anchor] = (event.value, 1)

@@ -58,7 +58,7 @@ def test_namespace_is_null_for_cluster_scoped_resources() -> None:
         "namespace": None,
         "name": "wild",
     }
-    assert '"namespace": null' in format_json(make_report([wildcard_finding()]))
+    assert '"namespace":null' in format_json(make_report([wildcard_finding()]))
 
 
 def test_related_entries_carry_message_location_and_resource() -> None:

@@ -60,4 +60,5 @@ def format_json(report: Report) -> str:
         "findings": [finding_json(f) for f in report.visible()],
         "errors": [error_json(e) for e in report.result.errors],
     }
-    return json.dumps(payload, indent=2) + "\n"
+    # Compact: the C encoder is ten times faster than the indenting one on large reports.
+    return json.dumps(payload, separators=(",", ":")) + "\n"

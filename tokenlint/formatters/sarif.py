@@ -299,4 +299,5 @@ def sarif_log(report: Report, root: Path | None = None) -> dict[str, Any]:
 
 
 def format_sarif(report: Report) -> str:
-    return json.dumps(sarif_log(report), indent=2) + "\n"
+    # Compact: the C encoder is ten times faster than the indenting one on large reports.
+    return json.dumps(sarif_log(report), separators=(",", ":")) + "\n"

@@ -13,6 +13,7 @@ from typing import Any
 
 from tokenlint.model import FieldPath
 from tokenlint.resources import Resource
+from tokenlint.yamlread import YMap, YSeq
 
 TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"})
 _TEMPLATE_SPEC: FieldPath = ("spec", "template", "spec")
@@ -62,3 +63,42 @@ def workload_of(resource: Resource) -> Workload | None:
     """The workload view of ``resource``, or None when it makes no pods."""
     path = pod_spec_path(resource)
     return None if path is None else Workload(resource, path)
+
+
+KEPT_CONTAINER_FIELDS = ("name", "ports", "volumeMounts")
+DROPPED_POD_FIELDS = frozenset(
+    {"affinity", "tolerations", "topologySpreadConstraints", "nodeSelector", "dnsConfig", "hostAliases", "overhead"}
+)
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _slim_container(container: Any) -> Any:
+    if not isinstance(container, YMap):
+        return container
+    slim = YMap((k, container[k]) for k in KEPT_CONTAINER_FIELDS if k in container)
+    slim.line, slim.column = container.line, container.column
+    slim.keypos = {k: container.keypos[k] for k in slim}
+    return slim
+
+
+def slim_for_index(workload: Workload) -> None:
+    """Drop the parts of a kept workload's pod spec that no cross-file rule reads.
+
+    The bundle index keeps every workload until the cross-file rules have run, and
+    container details (commands, env, probes, resources) and scheduling constraints
+    are most of a workload's size; per-resource rules have already seen them in full.
+    Containers keep their name, ports and volume mounts, so the pod spec still has the
+    shape that makes a custom resource a workload, and positions stay exact.
+    """
+    spec = workload.resource.get(workload.spec_path)
+    if not isinstance(spec, YMap):
+        return
+    for key in DROPPED_POD_FIELDS.intersection(spec):
+        del spec[key]
+        del spec.keypos[key]
+    for key in CONTAINER_LISTS:
+        containers = spec.get(key)
+        if isinstance(containers, YSeq):
+            slim = YSeq(_slim_container(c) for c in containers)
+            slim.line, slim.column, slim.itempos = containers.line, containers.column, containers.itempos
+            spec[key] = slim
