@@ -96,6 +96,8 @@ def _walk(value: Any, shape: Shape, path: FieldPath) -> Iterator[tuple[FieldPath
         if not isinstance(value, wanted_type):
             yield path, f"{dotted(path)}: expected {_NAMES[container]}, got {_describe(value)}"
             return
+        if item == "any":  # labels and annotations: only the container's type matters
+            return
         entries = enumerate(value) if isinstance(value, list) else value.items()
         for key, child in entries:
             yield from _walk(child, item, (*path, key))
