@@ -10,7 +10,15 @@ usage: bench.py CORPUS_DIR [--repeat N] [--sizes 10000,50000] [--keep DIR]
 CORPUS_DIR is a folder of rendered charts (such as the project's shared corpus
 ``rendered/``); bundles of N documents are made from it with ``make_bundle.py``
 found beside it (``CORPUS_DIR/../make_bundle.py``) or given with ``--make-bundle``.
-Nothing here asserts: it prints a table, and ``--json FILE`` keeps the figures.
+Runs use ``--no-cache`` so that every run parses everything.
+
+Two more cases measure the other features: a Helm chart of 30 templates rendered by
+the embedded SDK and linted (target: well under a second), and the RBAC bundle of
+``make_rbac_bundle.py`` (5,000 service accounts and bindings, 10,000 workloads) with
+and without the reach rules (target: they add at most 30%). The pre-commit cache has
+its own script, ``precommit_cache.py``.
+
+Nothing here asserts: it prints tables, and ``--json FILE`` keeps the figures.
 """
 
 from __future__ import annotations
@@ -43,6 +51,10 @@ for path in paths:
         events += 1
 print(time.perf_counter() - start, events)
 """
+
+
+LINT = [sys.executable, "-m", "tokenlint", "lint", "--format", "json", "--no-cache"]
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -90,9 +102,7 @@ def measure(case: str, paths: list[Path], repeat: int, extra: list[str]) -> Meas
         wall, _, _, out = _run([sys.executable, "-c", FLOOR_SCRIPT, *map(str, paths)])
         floors.append(float(out.split()[0]))
         floor_procs.append(wall)
-        wall, peak, code, _ = _run(
-            [sys.executable, "-m", "tokenlint", "lint", "--format", "json", *extra, *map(str, paths)]
-        )
+        wall, peak, code, _ = _run([*LINT, *extra, *map(str, paths)])
         runs.append(wall)
         peaks.append(peak)
     return Measure(
@@ -103,6 +113,80 @@ def measure(case: str, paths: list[Path], repeat: int, extra: list[str]) -> Meas
         statistics.median(runs),
         max(peaks),
         code,
+    )
+
+
+def timed(argv: list[str], repeat: int) -> float:
+    """Median wall time of a whole process."""
+    return statistics.median(_run(argv)[0] for _ in range(repeat))
+
+
+def make_chart(folder: Path, templates: int) -> Path:
+    """A chart of ``templates`` templates: workloads, accounts, roles and bindings."""
+    chart = folder / "chart-30"
+    (chart / "templates").mkdir(parents=True, exist_ok=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: bench\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("image: registry.example/app:1.0\nreplicas: 2\nautomount: true\n")
+    kinds = [_CHART_DEPLOYMENT, _CHART_ACCOUNT, _CHART_ROLE]
+    for i in range(templates):
+        text = kinds[i % len(kinds)].replace("NAME", f"app{i}")
+        (chart / "templates" / f"t{i:02d}.yaml").write_text(text)
+    return chart
+
+
+_CHART_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-NAME
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app: NAME}
+  template:
+    metadata:
+      labels: {app: NAME}
+    spec:
+      serviceAccountName: {{ .Release.Name }}-NAME
+      automountServiceAccountToken: {{ .Values.automount }}
+      containers:
+        - name: NAME
+          image: {{ .Values.image | quote }}
+"""
+_CHART_ACCOUNT = """apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ .Release.Name }}-NAME
+"""
+_CHART_ROLE = """apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ .Release.Name }}-NAME
+rules:
+  - apiGroups: [""]
+    resources: ["configmaps"]
+    verbs: ["get", "list"]
+"""
+
+
+def chart_case(folder: Path, repeat: int) -> None:
+    chart = make_chart(folder, 30)
+    startup = timed([sys.executable, "-m", "tokenlint", "--version"], repeat)
+    whole = timed([*LINT, str(chart)], repeat)
+    print(f"\nchart of 30 templates: tokenlint lint {whole:.2f} s (start-up alone {startup:.2f} s)")
+
+
+def rbac_case(folder: Path, repeat: int) -> None:
+    out = folder / "rbac"
+    if not out.exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "make_rbac_bundle.py"), str(out)], check=True, stdout=subprocess.DEVNULL
+        )
+    plain = timed([*LINT, str(out / "plain")], repeat)
+    without = timed([*LINT, "--ignore", "TL001,TL1,TL201", str(out / "rbac")], repeat)
+    full = timed([*LINT, str(out / "rbac")], repeat)
+    print(
+        f"\nRBAC bundle: twin without RBAC {plain:.2f} s; RBAC without reach rules {without:.2f} s; "
+        f"every rule {full:.2f} s: reach adds {100 * (full / without - 1):.0f}%"
     )
 
 
@@ -121,6 +205,7 @@ def main() -> int:
     parser.add_argument("--make-bundle", type=Path, help="make_bundle.py (default: beside the corpus folder)")
     parser.add_argument("--keep", type=Path, help="folder for generated bundles (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--skip", default="", help="comma-separated cases to skip: chart, rbac")
     args = parser.parse_args()
 
     script = args.make_bundle or args.corpus.resolve().parent / "make_bundle.py"
@@ -131,6 +216,10 @@ def main() -> int:
         cases = [("corpus", [args.corpus])]
         cases += [(f"bundle-{n}", [make_bundle(script, n, folder)]) for n in sizes]
         results = [measure(name, paths, args.repeat, []) for name, paths in cases]
+        if "chart" not in args.skip:
+            chart_case(folder, args.repeat)
+        if "rbac" not in args.skip:
+            rbac_case(folder, args.repeat)
 
     print(f"{'case':<14}{'docs':>8}{'floor s':>10}{'floor+py s':>12}{'tokenlint s':>13}{'ratio':>8}{'peak MB':>10}")
     for m in results:

@@ -7,6 +7,7 @@ tested on its own and nothing flows backwards: a reporter receives these and not
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -124,6 +125,11 @@ class Finding:
 
     def fingerprint(self) -> str:
         """Stable identity: rule + resource identity + field path, never a line number."""
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:
+        # Computed once: merging, suppression, baselines and every reporter ask for it.
         r = self.resource
         path = ".".join(str(p) for p in self.field_path)
         return f"{self.rule}|{r.api_version}|{r.kind}|{r.namespace or ''}|{r.name}|{path}"
