@@ -22,14 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from tokenlint.model import FieldPath, Severity, dotted
 from tokenlint.registry import RuleLoadError, RuleSet
 from tokenlint.yamlread import YMap, YSeq, parse_stream
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 CONFIG_NAMES = (".tokenlint.yaml", ".tokenlint.yml")
 PYPROJECT = "pyproject.toml"
@@ -175,6 +175,9 @@ def schema_problems(
 ) -> list[Problem]:
     """Every way ``data`` (found at ``base`` of file ``source``) fails ``schema``, each with
     the line of the offending field, in file order."""
+    # Imported here: jsonschema costs a pre-commit run without configuration 60 ms.
+    import jsonschema
+
     # Formats (ipv4, ipv6, ...) are checked with the standard library only, never the network.
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     problems = []
@@ -206,6 +209,8 @@ def _message(error: ValidationError) -> str:
     if error.validator == "additionalProperties" and schema.get("properties"):
         return f"unknown key (expected one of: {', '.join(schema['properties'])})"
     if error.context:  # anyOf/oneOf: the alternative that came closest says what was expected
+        from jsonschema.exceptions import best_match
+
         return _message(best_match(error.context))
     return str(error.message)
 
