@@ -321,6 +321,15 @@ def test_chain_becomes_a_code_flow_in_chain_order() -> None:
     ]
 
 
+def test_chain_that_starts_at_the_finding_does_not_repeat_its_first_step() -> None:
+    base = chain_finding()
+    own = Related("Deployment api: its pods get the token", base.location, API)
+    result = only_result(make_report([replace(base, related=(own, *base.related))]))
+    (flow,) = result["codeFlows"]
+    lines = [s["location"]["physicalLocation"]["region"]["startLine"] for s in flow["threadFlows"][0]["locations"]]
+    assert lines == [12, 4, 9]
+
+
 def test_related_places_without_a_chain_have_no_code_flow() -> None:
     loose = replace(chain_finding(), chain=False)
     result = only_result(make_report([loose]))

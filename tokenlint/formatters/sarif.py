@@ -189,9 +189,19 @@ class _Writer:
         return {"id": index, **self.location(related.location, related.resource, related.message)}
 
     def code_flow(self, finding: Finding) -> dict[str, Any]:
-        """The chain in order: the finding's own resource first, then each link."""
-        start = self.location(finding.location, finding.resource, finding.resource.display())
-        steps = [start, *(self.location(r.location, r.resource, r.message) for r in finding.related)]
+        """The chain in order: the finding's own place first, then each link.
+
+        A chain whose first link already is the finding's own place starts with it,
+        rather than showing the same place twice.
+        """
+        links = [self.location(r.location, r.resource, r.message) for r in finding.related]
+        first = finding.related[0] if finding.related else None
+        if first is None or (first.location.path, first.location.line) != (
+            finding.location.path,
+            finding.location.line,
+        ):
+            links.insert(0, self.location(finding.location, finding.resource, finding.resource.display()))
+        steps = links
         thread = [{"location": step} for step in steps[:MAX_THREAD_FLOW_LOCATIONS]]
         return {"threadFlows": [{"locations": thread}]}
 
