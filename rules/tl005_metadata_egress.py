@@ -2,7 +2,8 @@
 
 The answer needs the workload and every NetworkPolicy of its namespace (plus any CNI
 policy, namespaced or cluster-wide), which may live in other files, so the rule runs over
-the bundle. Each policy is compiled once; each workload then looks up its namespace.
+the bundle. A namespace's policies are compiled once, when the first of its workloads is
+checked, so a run focused on a few namespaces compiles only theirs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from tokenlint.index import BundleIndex
 from tokenlint.k8s.netpol import (
     METADATA_ADDRESSES,
     METADATA_PORT,
+    CniPolicy,
+    EgressPolicy,
     IPAddress,
     Reach,
     Verdict,
@@ -23,7 +26,8 @@ from tokenlint.k8s.netpol import (
     egress_verdict,
 )
 from tokenlint.k8s.workloads import Workload
-from tokenlint.model import Severity
+from tokenlint.model import ResourceRef, Severity
+from tokenlint.resources import Resource
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "metadata-egress"
@@ -80,30 +84,23 @@ class Rule(BundleRule):
         addresses = [a for a in METADATA_ADDRESSES if a not in blocked]
         if not addresses:
             return
-        # Compile every policy once; each workload then only looks at its namespace's.
-        policies = {ns: [egress_policy(r.ref, r.body) for r in rs] for ns, rs in index.network_policies.items()}
-        cni = {ns: [cni_policy(r.ref, r.body) for r in rs] for ns, rs in index.cni_policies.items()}
-        sources = {
-            r.ref: r for group in (index.network_policies, index.cni_policies) for rs in group.values() for r in rs
-        }
+        policies = _Policies(index)
         for workload in index.workloads:
             namespace = workload.resource.namespace or ""
             host_network = workload.spec.get("hostNetwork") is True
             labels = pod_labels(workload)
+            core, cni = policies.of(namespace)
             verdicts: dict[Verdict, list[IPAddress]] = {}
             for address in addresses:
-                verdict = egress_verdict(
-                    labels,
-                    namespace,
-                    policies.get(namespace, ()),
-                    (*cni.get(namespace, ()), *cni.get(None, ())),
-                    address,
-                    host_network=host_network,
-                )
+                verdict = egress_verdict(labels, namespace, core, cni, address, host_network=host_network)
                 if verdict.reach is not Reach.BLOCKED:
                     verdicts.setdefault(verdict, []).append(address)
             if verdicts:
-                related = [ctx.related(sources[v.policy], v.path, v.reason) for v in verdicts if v.policy in sources]
+                related = [
+                    ctx.related(policies.sources[v.policy], v.path, v.reason)
+                    for v in verdicts
+                    if v.policy in policies.sources
+                ]
                 ctx.report(
                     workload.resource,
                     workload.path("hostNetwork") if host_network else workload.spec_path,
@@ -111,6 +108,35 @@ class Rule(BundleRule):
                     severity=self.meta.severity if _reachable(verdicts) else Severity.LOW,
                     related=related,
                 )
+
+
+class _Policies:
+    """The compiled policies that apply to each namespace, compiled on first use."""
+
+    def __init__(self, index: BundleIndex) -> None:
+        self._index = index
+        self._compiled: dict[str, tuple[list[EgressPolicy], list[CniPolicy]]] = {}
+        self.sources: dict[ResourceRef, Resource] = {}
+        """The resource of every compiled policy, to point related locations at."""
+        self._cluster_wide = self._cni(None)
+
+    def of(self, namespace: str) -> tuple[list[EgressPolicy], list[CniPolicy]]:
+        """The namespace's NetworkPolicies, and its CNI policies plus the cluster-wide ones."""
+        found = self._compiled.get(namespace)
+        if found is None:
+            core = []
+            for resource in self._index.network_policies.get(namespace, ()):
+                self.sources[resource.ref] = resource
+                core.append(egress_policy(resource.ref, resource.body))
+            found = self._compiled[namespace] = (core, self._cni(namespace) + self._cluster_wide)
+        return found
+
+    def _cni(self, namespace: str | None) -> list[CniPolicy]:
+        compiled = []
+        for resource in self._index.cni_policies.get(namespace, ()):
+            self.sources[resource.ref] = resource
+            compiled.append(cni_policy(resource.ref, resource.body))
+        return compiled
 
 
 def _reachable(verdicts: dict[Verdict, list[IPAddress]]) -> dict[Verdict, list[IPAddress]]:
