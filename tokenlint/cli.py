@@ -358,6 +358,17 @@ def run() -> None:
     counting), so the cyclic collector would only rescan the whole bundle, a fifth of a
     pre-commit run, to find nothing. The engine pauses it for library callers too, but
     only while it reads; here it stays off until the process ends.
+
+    For the same reason the process ends without freeing what it built, object by
+    object, which takes as long as a pre-commit run's rules (as mypy does): every file
+    tokenlint writes is closed by then, so only the standard streams need flushing.
     """
     gc.disable()
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        if done.code is not None and not isinstance(done.code, int):
+            raise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(done.code or 0)
