@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from generated_page import ROOT, write_or_check
+
 SCHEMA = ROOT / "tokenlint" / "data" / "config.schema.json"
 PAGE = ROOT / "docs" / "config.md"
 
@@ -105,14 +105,7 @@ def render(schema: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render(json.loads(SCHEMA.read_text(encoding="utf-8")))
-    if "--check" in argv:
-        if PAGE.read_text(encoding="utf-8") != text:
-            print(f"{PAGE.relative_to(ROOT)} is stale: run python scripts/gen_config_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    PAGE.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(PAGE, render(json.loads(SCHEMA.read_text(encoding="utf-8"))), __file__, argv)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
+
+from generated_page import ROOT, write_or_check
 
 from tokenlint.registry import load_rules
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "rules.md"
 HEADER = """# Rule reference
 
@@ -49,14 +49,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if PAGE.read_text(encoding="utf-8") != text:
-            print(f"{PAGE.relative_to(ROOT)} is stale: run python scripts/gen_rule_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    PAGE.write_text(text, encoding="utf-8")
-    return 0
+    return write_or_check(PAGE, render(), __file__, argv)
 
 
 if __name__ == "__main__":

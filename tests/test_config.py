@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import ClassVar
 
 import jsonschema
@@ -369,13 +370,8 @@ def test_rule_option_formats_are_checked(tmp_path: Path) -> None:
 # The generated page
 
 
-def test_config_page_is_generated_from_the_schema() -> None:
-    script = Path(__file__).parents[1] / "scripts" / "gen_config_docs.py"
-    spec = importlib.util.spec_from_file_location("gen_config_docs", script)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def test_config_page_is_generated_from_the_schema(load_script: Callable[[str], ModuleType]) -> None:
+    module = load_script("gen_config_docs")
     page = Path(__file__).parents[1] / "docs" / "config.md"
     assert page.read_text(encoding="utf-8") == module.render(config_schema()), (
         "docs/config.md is stale: run python scripts/gen_config_docs.py"
