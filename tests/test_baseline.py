@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from manifests import WILDCARD_CLUSTER_ROLE
 from typer.testing import CliRunner
 
 from tokenlint.baseline import BaselineError, baseline_json, load_baseline
@@ -12,17 +13,6 @@ from tokenlint.engine import LintOptions, lint
 from tokenlint.registry import load_rules
 from tokenlint.resources import FileOrigin, Stream
 from tokenlint.suppress import SuppressOptions
-
-ROLES = """\
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: ops
-rules:
-  - apiGroups: [""]
-    resources: ["pods"]
-    verbs: ["*"]
-"""
 
 SECRET = """\
 ---
@@ -36,7 +26,10 @@ type: kubernetes.io/service-account-token
 
 
 def test_baseline_file_lists_each_fingerprint_once_sorted() -> None:
-    result = lint([Stream(FileOrigin("in.yaml"), (ROLES + SECRET).encode())], load_rules().select(["TL002", "TL003"]))
+    result = lint(
+        [Stream(FileOrigin("in.yaml"), (WILDCARD_CLUSTER_ROLE + SECRET).encode())],
+        load_rules().select(["TL002", "TL003"]),
+    )
     assert json.loads(baseline_json(result.findings + result.findings)) == {
         "version": 1,
         "tool": "tokenlint",
@@ -57,12 +50,12 @@ def test_baseline_file_lists_each_fingerprint_once_sorted() -> None:
 
 def test_baseline_hides_known_findings_after_lines_move(tmp_path: Path) -> None:
     rules = load_rules().select(["TL002", "TL003"])
-    before = lint([Stream(FileOrigin("in.yaml"), ROLES.encode())], rules)
+    before = lint([Stream(FileOrigin("in.yaml"), WILDCARD_CLUSTER_ROLE.encode())], rules)
     path = tmp_path / "baseline.json"
     path.write_text(baseline_json(before.findings), encoding="utf-8")
     baseline = load_baseline(path, "baseline.json")
     # Unrelated edits: a comment moves every line, a new resource comes first.
-    moved = "# platform roles\n\n" + SECRET + "---\n" + ROLES
+    moved = "# platform roles\n\n" + SECRET + "---\n" + WILDCARD_CLUSTER_ROLE
     after = lint(
         [Stream(FileOrigin("in.yaml"), moved.encode())], rules, LintOptions(suppress=SuppressOptions(baseline=baseline))
     )
@@ -105,7 +98,7 @@ def test_broken_baseline_files_say_what_is_wrong(tmp_path: Path, text: str, mess
 
 def test_cli_creates_a_baseline_and_reports_only_new_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("roles.yaml").write_text(ROLES, encoding="utf-8")
+    Path("roles.yaml").write_text(WILDCARD_CLUSTER_ROLE, encoding="utf-8")
     runner = CliRunner()
     created = runner.invoke(app, ["baseline", "create", "tl-baseline.json", "--select", "TL002,TL003", "roles.yaml"])
     assert created.exit_code == 0, created.output
@@ -114,7 +107,7 @@ def test_cli_creates_a_baseline_and_reports_only_new_findings(tmp_path: Path, mo
     clean = runner.invoke(app, [*args, "roles.yaml"])
     assert clean.exit_code == 0
     assert json.loads(clean.stdout)["findings"] == []
-    Path("roles.yaml").write_text(SECRET + "---\n" + ROLES, encoding="utf-8")
+    Path("roles.yaml").write_text(SECRET + "---\n" + WILDCARD_CLUSTER_ROLE, encoding="utf-8")
     new = runner.invoke(app, [*args, "roles.yaml"])
     assert new.exit_code == 1
     assert [(f["rule"], f["location"]["line"]) for f in json.loads(new.stdout)["findings"]] == [("TL002", 7)]
@@ -133,7 +126,7 @@ def test_cli_does_not_write_a_baseline_of_a_run_with_input_errors(
 
 def test_cli_rejects_a_broken_baseline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    Path("roles.yaml").write_text(ROLES, encoding="utf-8")
+    Path("roles.yaml").write_text(WILDCARD_CLUSTER_ROLE, encoding="utf-8")
     Path("b.json").write_text("[]", encoding="utf-8")
     outcome = CliRunner().invoke(app, ["lint", "--baseline", "b.json", "roles.yaml"])
     assert outcome.exit_code == 2

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from manifests import API_DEPLOYMENT
 
 from tokenlint.cache import FileCache, default_directory
 from tokenlint.engine import LintResult, lint
@@ -14,21 +15,6 @@ from tokenlint.registry import RuleSet, load_rules
 from tokenlint.resources import Stream, resources_of
 from tokenlint.sources import discover
 from tokenlint.yamlread import parse_stream
-
-API = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-  namespace: shop
-spec:
-  template:
-    spec:
-      serviceAccountName: api
-      containers:
-        - name: api
-          image: registry.example/api:1.0
-"""
 
 ACCOUNT = """\
 apiVersion: v1
@@ -86,7 +72,7 @@ def rules() -> RuleSet:
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
-    (root / "api.yaml").write_text(API)
+    (root / "api.yaml").write_text(API_DEPLOYMENT)
     (root / "account.yaml").write_text(ACCOUNT.format(automount="true"))
     (root / "rbac.yaml").write_text(READER)
     monkeypatch.chdir(root)
@@ -125,7 +111,7 @@ def test_cached_resources_are_located_exactly_like_parsed_ones(repo: Path, tmp_p
     record = cache.load(stream)
     assert record is not None
     (cached,) = record.kept
-    (doc,), _ = parse_stream(API.encode())
+    (doc,), _ = parse_stream(API_DEPLOYMENT.encode())
     (parsed,) = resources_of(doc, cached.origin, "default")
     workload = workload_of(parsed)
     assert workload is not None

@@ -10,19 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from manifests import CONFIG_MAP, WILDCARD_CLUSTER_ROLE
 from typer.testing import CliRunner, Result
 
 from tokenlint import __version__
 from tokenlint.cli import app
-
-CLEAN = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  mode: safe
-"""
 
 TOKEN_SECRET = """\
 apiVersion: v1
@@ -34,16 +26,6 @@ metadata:
 type: kubernetes.io/service-account-token
 """
 
-WILD_ROLE = """\
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: wild
-rules:
-  - apiGroups: [""]
-    resources: ["pods"]
-    verbs: ["*"]
-"""
 
 LONG_TOKEN_POD = """\
 apiVersion: v1
@@ -98,7 +80,7 @@ def finding_lines(output: str) -> list[str]:
 
 
 def test_exit_0_when_clean(workdir: Path) -> None:
-    outcome = invoke("lint", write(workdir, "cm.yaml", CLEAN))
+    outcome = invoke("lint", write(workdir, "cm.yaml", CONFIG_MAP))
     assert outcome.exit_code == 0
     assert outcome.stdout.splitlines()[-1] == "0 findings in 1 resource from 1 file; 0 errors"
 
@@ -120,14 +102,14 @@ def test_exit_2_on_input_errors_wins_over_findings(workdir: Path) -> None:
 
 
 def test_missing_path_is_exit_2_and_the_others_are_linted(workdir: Path) -> None:
-    outcome = invoke("lint", "missing.yaml", write(workdir, "cm.yaml", CLEAN))
+    outcome = invoke("lint", "missing.yaml", write(workdir, "cm.yaml", CONFIG_MAP))
     assert outcome.exit_code == 2
     assert "missing.yaml: error no such file or directory" in outcome.stdout.splitlines()
     assert "in 1 resource from 1 file; 1 error" in outcome.stdout
 
 
 def test_select_and_ignore(workdir: Path) -> None:
-    files = [write(workdir, "secret.yaml", TOKEN_SECRET), write(workdir, "role.yaml", WILD_ROLE)]
+    files = [write(workdir, "secret.yaml", TOKEN_SECRET), write(workdir, "role.yaml", WILDCARD_CLUSTER_ROLE)]
 
     def rules_of(*options: str) -> set[str]:
         return {line.split()[1] for line in finding_lines(invoke("lint", *options, *files).stdout)}
@@ -139,7 +121,7 @@ def test_select_and_ignore(workdir: Path) -> None:
 
 
 def test_unknown_rule_is_a_usage_error(workdir: Path) -> None:
-    outcome = invoke("lint", "--select", "TL999", write(workdir, "cm.yaml", CLEAN))
+    outcome = invoke("lint", "--select", "TL999", write(workdir, "cm.yaml", CONFIG_MAP))
     assert outcome.exit_code == 2
     assert "unknown rule 'TL999'" in outcome.stderr
 
@@ -177,7 +159,7 @@ def test_output_file_and_json(workdir: Path) -> None:
 
 
 def test_unwritable_output_is_a_usage_error(workdir: Path) -> None:
-    outcome = invoke("lint", "--output", "no/such/dir/report.txt", write(workdir, "cm.yaml", CLEAN))
+    outcome = invoke("lint", "--output", "no/such/dir/report.txt", write(workdir, "cm.yaml", CONFIG_MAP))
     assert outcome.exit_code == 2
     assert "cannot write no/such/dir/report.txt" in outcome.stderr
 
@@ -245,7 +227,9 @@ def test_colour_on_a_terminal_unless_no_color(workdir: Path, no_color: str | Non
 
 
 def test_helm_template_file_is_reported_as_such(workdir: Path) -> None:
-    outcome = invoke("lint", write(workdir, "serviceaccount.yaml", HELM_TEMPLATE), write(workdir, "cm.yaml", CLEAN))
+    outcome = invoke(
+        "lint", write(workdir, "serviceaccount.yaml", HELM_TEMPLATE), write(workdir, "cm.yaml", CONFIG_MAP)
+    )
     assert outcome.exit_code == 2
     errors = [line for line in outcome.stdout.splitlines() if line.startswith("serviceaccount.yaml:")]
     assert len(errors) == 1

@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import jsonschema
 import pytest
+from manifests import LEGACY_TOKEN_SECRET
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
@@ -296,18 +297,10 @@ def test_a_problem_without_a_line_names_the_file() -> None:
 
 # The command line
 
-SECRET = """\
-apiVersion: v1
-kind: Secret
-metadata:
-  name: old-token
-type: kubernetes.io/service-account-token
-"""
-
 
 def test_cli_reports_an_invalid_config_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, ".tokenlint.yaml", "severity:\n  TL002: urgent\n")
-    write(tmp_path, "secret.yaml", SECRET)
+    write(tmp_path, "secret.yaml", LEGACY_TOKEN_SECRET)
     monkeypatch.chdir(tmp_path)
     outcome = CliRunner().invoke(app, ["lint", "secret.yaml"])
     assert outcome.exit_code == 2
@@ -319,7 +312,9 @@ def test_cli_reports_an_invalid_config_with_file_and_line(tmp_path: Path, monkey
 
 def test_cli_reports_an_unknown_rule_in_the_config_with_its_line(tmp_path: Path) -> None:
     config = write(tmp_path, "team.yaml", "ignore:\n  - TL002\n  - TL0999\n")
-    outcome = CliRunner().invoke(app, ["lint", "--config", str(config), str(write(tmp_path, "s.yaml", SECRET))])
+    outcome = CliRunner().invoke(
+        app, ["lint", "--config", str(config), str(write(tmp_path, "s.yaml", LEGACY_TOKEN_SECRET))]
+    )
     assert outcome.exit_code == 2
     assert outcome.stderr.endswith(
         "team.yaml:3: ignore[1]: 'TL0999' matches no rule (run 'tokenlint rules' for the list)\n"
@@ -330,7 +325,7 @@ def test_cli_applies_the_config_found_above_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path, ".tokenlint.yaml", "ignore: [legacy-token-secret]\nexclude: [deploy/generated]\n")
-    write(tmp_path / "deploy", "secret.yaml", SECRET)
+    write(tmp_path / "deploy", "secret.yaml", LEGACY_TOKEN_SECRET)
     write(tmp_path / "deploy" / "generated", "other.yaml", "not: [valid\n")
     monkeypatch.chdir(tmp_path / "deploy")
     outcome = CliRunner().invoke(app, ["lint", "--format", "json", "."])
@@ -341,7 +336,7 @@ def test_cli_applies_the_config_found_above_the_working_directory(
 
 def test_cli_select_flag_overrides_the_configured_ignore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, ".tokenlint.yaml", "select: [TL001]\n")
-    write(tmp_path, "secret.yaml", SECRET)
+    write(tmp_path, "secret.yaml", LEGACY_TOKEN_SECRET)
     monkeypatch.chdir(tmp_path)
     outcome = CliRunner().invoke(app, ["lint", "--format", "json", "--select", "TL002", "secret.yaml"])
     assert outcome.exit_code == 1

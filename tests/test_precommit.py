@@ -12,26 +12,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from manifests import API_DEPLOYMENT
 
 PROJECT = Path(__file__).resolve().parents[1]
 PRE_COMMIT = shutil.which("pre-commit")
 
 pytestmark = pytest.mark.skipif(PRE_COMMIT is None, reason="the pre-commit tool is not installed")
 
-API = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-  namespace: shop
-spec:
-  template:
-    spec:
-      serviceAccountName: api
-      containers:
-        - name: api
-          image: registry.example/api:{version}
-"""
 
 ACCOUNT = """\
 apiVersion: v1
@@ -85,7 +72,7 @@ def user_repo(tmp_path: Path) -> Path:
     each expectation is about the cross-file chain and nothing else."""
     repo = tmp_path / "repo"
     (repo / "deploy").mkdir(parents=True)
-    (repo / "deploy" / "api.yaml").write_text(API.format(version="1.0"))
+    (repo / "deploy" / "api.yaml").write_text(API_DEPLOYMENT)
     (repo / "deploy" / "account.yaml").write_text(
         ACCOUNT.format(name="api", extra="automountServiceAccountToken: false\n")
     )
@@ -121,7 +108,7 @@ def test_a_changed_deployment_is_judged_with_its_unchanged_service_account(
     # Only api.yaml changed; the ServiceAccount that turns the token off sits in
     # account.yaml, which pre-commit does not pass. A hook that trusted its file list
     # would report TL001 here.
-    (user_repo / "deploy" / "api.yaml").write_text(API.format(version="1.1"))
+    (user_repo / "deploy" / "api.yaml").write_text(API_DEPLOYMENT.replace("api:1.0", "api:1.1"))
     done = try_repo(user_repo, hook_repo, pre_commit_home, tmp_path / "cache", "deploy/api.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Passed" in done.stdout

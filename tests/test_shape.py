@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from manifests import LEGACY_TOKEN_SECRET
 from typer.testing import CliRunner
 
 from tokenlint import shape
@@ -33,14 +34,6 @@ spec:
   template:
     spec:
       containers: null
-"""
-
-SECRET = """\
-apiVersion: v1
-kind: Secret
-metadata:
-  name: old-token
-type: kubernetes.io/service-account-token
 """
 
 
@@ -87,7 +80,7 @@ def resource(text: str) -> Resource:
             "      containers: []\n      volumes: null\n",
             [],
         ),
-        (SECRET, []),
+        (LEGACY_TOKEN_SECRET, []),
     ],
 )
 def test_problems(text: str, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
@@ -100,7 +93,7 @@ def test_wrong_types_exit_2_with_their_lines_and_other_files_are_still_linted(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-role.yaml").write_text(STRING_VERBS)
     (tmp_path / "b-deploy.yaml").write_text(NULL_CONTAINERS)
-    (tmp_path / "c-secret.yaml").write_text(SECRET)
+    (tmp_path / "c-secret.yaml").write_text(LEGACY_TOKEN_SECRET)
     outcome = CliRunner().invoke(app, ["lint", "--select", "TL002,TL003", "."])
     assert outcome.exit_code == 2
     lines = outcome.stdout.splitlines()

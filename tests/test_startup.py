@@ -6,14 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SETTINGS = """\
-apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: settings
-data:
-  mode: safe
-"""
+from manifests import CONFIG_MAP
 
 PROBE = """\
 import sys
@@ -27,13 +20,13 @@ except SystemExit as done:
 
 
 def test_a_run_without_configuration_does_not_load_jsonschema(tmp_path: Path) -> None:
-    (tmp_path / "settings.yaml").write_text(SETTINGS)
+    (tmp_path / "settings.yaml").write_text(CONFIG_MAP)
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "0 []"
 
 
 def test_a_configuration_file_loads_it_and_is_validated(tmp_path: Path) -> None:
-    (tmp_path / "settings.yaml").write_text(SETTINGS)
+    (tmp_path / "settings.yaml").write_text(CONFIG_MAP)
     (tmp_path / ".tokenlint.yaml").write_text("select: [TL999]\nunknown-key: 1\n")
     done = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1] == "2 ['jsonschema']"

@@ -4,6 +4,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from manifests import WILDCARD_CLUSTER_ROLE
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
@@ -35,16 +36,8 @@ spec:
           image: registry.example.com/config-watcher:1.4
 """
 
-ROLE = """\
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: ops
-rules:
-  - apiGroups: [""]
-    resources: ["pods"]
-    verbs: ["*"]{trailing}
-"""
+BREAK_GLASS_ROLE = WILDCARD_CLUSTER_ROLE.replace('verbs: ["*"]', 'verbs: ["*"]  # tokenlint: ignore[TL003] break-glass')
+"""The wildcard ClusterRole with a trailing ignore comment on its ``verbs`` line (8)."""
 
 
 def run(text: str, rules: list[str], trusted: frozenset[tuple[str, str]] = frozenset()) -> LintResult:
@@ -157,22 +150,20 @@ def test_annotation_may_name_the_rule() -> None:
 
 
 def test_trailing_comment_suppresses_its_line() -> None:
-    result = run(ROLE.format(trailing="  # tokenlint: ignore[TL003] break-glass"), ["TL003", "TL008"])
+    result = run(BREAK_GLASS_ROLE, ["TL003", "TL008"])
     assert outcome(result) == [("TL003", 8, "ops", "comment")]
     assert result.findings[0].suppression == Suppression("comment", "break-glass", Location("in.yaml", 8, 19, 8, 20))
 
 
 def test_comment_above_a_field_covers_everything_inside_it() -> None:
-    text = ROLE.format(trailing="").replace(
+    text = WILDCARD_CLUSTER_ROLE.replace(
         '    verbs: ["*"]', '    # tokenlint: ignore[TL003] break-glass\n    verbs:\n      - "*"'
     )
     assert outcome(run(text, ["TL003", "TL008"])) == [("TL003", 10, "ops", "comment")]
 
 
 def test_comment_at_the_top_of_a_document_covers_the_document() -> None:
-    text = "---\n# tokenlint: ignore[TL003,TL004] break-glass role\n" + ROLE.format(trailing="").replace(
-        '[""]', '["*"]'
-    )
+    text = "---\n# tokenlint: ignore[TL003,TL004] break-glass role\n" + WILDCARD_CLUSTER_ROLE.replace('[""]', '["*"]')
     assert outcome(run(text, ["TL003", "TL004", "TL008"])) == [
         ("TL004", 8, "ops", "comment"),
         ("TL003", 10, "ops", "comment"),
@@ -180,7 +171,7 @@ def test_comment_at_the_top_of_a_document_covers_the_document() -> None:
 
 
 def test_comment_on_another_line_suppresses_nothing_and_is_reported() -> None:
-    text = ROLE.format(trailing="").replace(
+    text = WILDCARD_CLUSTER_ROLE.replace(
         '    resources: ["pods"]', '    resources: ["pods"]  # tokenlint: ignore[TL003] x'
     )
     result = run(text, ["TL003", "TL008"])
@@ -237,7 +228,7 @@ def test_trusted_service_account_suppresses_its_token_findings() -> None:
 
 
 def test_the_same_declaration_from_two_renders_counts_once() -> None:
-    text = ROLE.format(trailing="  # tokenlint: ignore[TL003] break-glass")
+    text = BREAK_GLASS_ROLE
     streams = [Stream(FileOrigin("t.yaml"), text.encode(), scenario=s, bundle=s) for s in ("dev", "prod")]
     result = lint(streams, load_rules().select(["TL003", "TL008"]), LintOptions(suppress=SuppressOptions(today=TODAY)))
     assert outcome(result) == [("TL003", 8, "ops", "comment")]
