@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import jsonschema
 import pytest
+from helpers import write
 from manifests import LEGACY_TOKEN_SECRET
 from typer.testing import CliRunner
 
@@ -69,13 +70,6 @@ charts:
     namespace: shop-prod
 custom-rules: [policies]
 """
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def problems_of(path: Path) -> list[str]:

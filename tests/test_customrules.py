@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import write
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
@@ -38,13 +39,6 @@ spec:
     - name: agent
       image: registry.example.com/agent:1
 """
-
-
-def write(folder: Path, name: str, text: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def problems_of(text: str, tmp_path: Path) -> list[str]:
