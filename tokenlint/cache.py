@@ -17,7 +17,8 @@ Entries are written to a temporary file and renamed into place (atomic on POSIX 
 Windows), so concurrent runs never see half an entry; a CRC guards against truncated or
 damaged files, which are then ignored and rewritten. Entries are pickles, because pickle
 rebuilds the dict and list subclasses of a body in C, several times faster than any
-Python-level decoding; the unpickler may only create tokenlint's own plain data types
+Python-level decoding, and each kept body is a pickle of its own, rebuilt only when a rule
+first reads it; the unpickler may only create tokenlint's own plain data types
 (dataclasses, enums and the two body containers), so an entry can never make it call
 anything else, even one written by someone else.
 """
@@ -48,7 +49,7 @@ from tokenlint.suppress import Declared, RunsAs
 from tokenlint.yamlread import YMap, YSeq
 
 ENV_DIR = "TOKENLINT_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 """Bump when the layout of an entry changes."""
 
 _MAGIC = b"TLC1"
@@ -232,24 +233,44 @@ def _skeleton(node: Any, path: FieldPath) -> Any:
 
 
 class _CachedResource(Resource):
-    """A resource replayed from the cache: its body is complete, its positions are not.
+    """A resource replayed from the cache: its body and its positions come back when read.
 
     Rebuilding a position for every node cost four times more than the rest of a warm
     run, and rules read fields far more often than they report. So the body comes back
     without positions (fast, built by pickle in C), and each location is read from a
     positioned copy kept as marshal bytes, decoding only the nodes along the path.
+
+    The body itself is rebuilt the first time something reads it: a pre-commit run
+    judges the workloads of the namespaces its changed files affect, so most kept bodies
+    (the bulk of them workloads) are never read at all.
     """
 
-    def __init__(self, ref: ResourceRef, body: YMap, origin: Origin, positioned: bytes) -> None:
-        super().__init__(ref, body, origin)
+    def __init__(self, ref: ResourceRef, pickled: bytes, origin: Origin, positioned: bytes) -> None:
+        super().__init__(ref, _UNREAD, origin)
+        self._pickled: bytes | None = pickled
         self._positioned = positioned
         self._tree: Any = None
+
+    @property
+    def body(self) -> YMap:
+        if self._pickled is not None:
+            self._body: YMap = _Unpickler(io.BytesIO(self._pickled)).load()
+            self._pickled = None
+        return self._body
+
+    @body.setter
+    def body(self, value: YMap) -> None:
+        self._body = value
+        self._pickled = None
 
     def locate(self, path: FieldPath) -> Location:
         if self._tree is None:
             self._tree = marshal.loads(self._positioned)
         return Resource(self.ref, _skeleton(self._tree, path), self.origin).locate(path)
 
+
+_UNREAD = YMap()
+"""The body a cached resource holds until its own is read."""
 
 _DATA_MODULES = frozenset({"tokenlint.model", "tokenlint.suppress", "tokenlint.yamlread"})
 
@@ -272,16 +293,23 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _encode_record(record: FileRecord) -> bytes:
-    """Pickle the record; bodies without positions, which travel as marshal bytes beside them."""
-    kept = tuple((r.ref, tuple(r.duplicates), marshal.dumps(_encode_node(r.body, {})), r.body) for r in record.kept)
+    """Pickle the record; each body a pickle of its own, without positions, which travel
+    as marshal bytes beside it."""
+    kept = tuple(
+        (r.ref, tuple(r.duplicates), marshal.dumps(_encode_node(r.body, {})), _pickle(r.body)) for r in record.kept
+    )
     data = (FORMAT, record.documents, record.skipped, record.resources, record.errors, record.findings)
+    return _pickle((*data, record.declared, kept))
+
+
+def _pickle(value: Any) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.dispatch_table = {
         YMap: lambda m: (YMap, (), None, None, iter(m.items())),
         YSeq: lambda s: (YSeq, (), None, iter(s)),
     }
-    pickler.dump((*data, record.declared, kept))
+    pickler.dump(value)
     return buffer.getvalue()
 
 
@@ -291,6 +319,8 @@ def _decode_record(data: tuple[Any, ...], origin: Origin) -> FileRecord | None:
         return None
     resources_kept = []
     for ref, duplicates, positioned, body in kept:
+        if not isinstance(body, bytes):
+            raise TypeError("a kept body is not a pickle")
         resource = _CachedResource(ref, body, origin, positioned)
         resource.duplicates = list(duplicates)
         resources_kept.append(resource)
