@@ -20,10 +20,8 @@ from tokenlint.cache import FileCache, default_directory
 from tokenlint.config import Config, ConfigError, RunSettings, find_config, load_config
 from tokenlint.engine import LintOptions, LintResult, lint
 from tokenlint.formatters import FORMATTERS
-from tokenlint.formatters.paths import PATHS_FORMATTERS
 from tokenlint.helmoptions import RenderOptions
 from tokenlint.model import Severity
-from tokenlint.paths import collect
 from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
 from tokenlint.scope import ChangeScope
@@ -325,6 +323,9 @@ def paths_command(
 ) -> None:
     """Show, per service account, what its token reaches and which workloads carry it."""
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    from tokenlint.formatters.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
+    from tokenlint.paths import collect
+
     view = collect(discover(paths, render), LintOptions(namespace=render.namespace or "default"))
     sys.stdout.write(PATHS_FORMATTERS[output_format.value](view))
     raise typer.Exit(EXIT_USAGE if view.errors else 0)

@@ -124,9 +124,12 @@ def discover(
                     charts.setdefault(chart.resolve(), chart)
                 continue
             key = item.resolve()
-            if key not in seen and not skip(display_path(item)):
+            if key in seen:
+                continue
+            shown = display_path(item)
+            if not skip(shown):
                 seen.add(key)
-                yield read_file(item, display_path(item))
+                yield read_file(item, shown)
     if charts:
         from tokenlint.charts import chart_streams  # Helm is loaded only when a chart is linted
         from tokenlint.helmoptions import RenderOptions
