@@ -96,7 +96,9 @@ def main() -> int:
         files = build_repository(args.corpus, repo, args.documents, args.files)
         size = sum(f.stat().st_size for f in files)
         print(f"repository: {args.documents} documents in {len(files)} files, {size / 1e6:.1f} MB")
-        env = {**os.environ, "TOKENLINT_CACHE_DIR": str(work / "cache"), "NO_COLOR": "1"}
+        # An installed hook runs from compiled bytecode: never time compiling tokenlint itself.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env |= {"TOKENLINT_CACHE_DIR": str(work / "cache"), "NO_COLOR": "1"}
         changed = files[len(files) // 2]
         hook = [*TOKENLINT, "lint", "--changed-only", changed.name]
 
