@@ -79,16 +79,19 @@ class BundleIndex:
         """Index ``resource`` under every lookup it serves.
 
         When two inputs define the same object the last one wins, as with ``kubectl apply``.
+        Only kinds that serve no lookup can make pods (the workload kinds, and custom
+        resources shaped like them), so the others are never asked for a pod spec and a
+        cached body is not rebuilt for that.
         """
-        workload = workload_of(resource)
-        if workload is not None:
-            self.workloads.append(workload)
         kind = resource.kind
         if kind == "Secret":
             if resource.body.get("type") == SA_TOKEN_SECRET_TYPE:
                 self.token_secrets.append(resource)
             return
         if kind not in _INDEXED_KINDS:
+            workload = workload_of(resource)
+            if workload is not None:
+                self.workloads.append(workload)
             return
         key = (resource.namespace, resource.name)
         if kind == "ServiceAccount":
