@@ -8,6 +8,7 @@ checked, so a run focused on a few namespaces compiles only theirs.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from typing import Any
@@ -34,7 +35,9 @@ NAME = "metadata-egress"
 OPTION = "blocked-addresses"
 
 
+@functools.cache
 def _endpoint(address: IPAddress) -> str:
+    """Formatted once per address: IPv6 formatting is costly and every finding names one."""
     return f"[{address}]:{METADATA_PORT}" if address.version == 6 else f"{address}:{METADATA_PORT}"
 
 

@@ -141,6 +141,17 @@ class Resource:
         return node
 
     def locate(self, path: FieldPath) -> Location:
+        """Location of the deepest existing node on ``path`` (remembered per path: chains
+        point at the same ServiceAccount, binding and role from many workloads)."""
+        cache: dict[FieldPath, Location] | None = self.__dict__.get("_located")
+        if cache is None:
+            cache = self.__dict__["_located"] = {}
+        found = cache.get(path)
+        if found is None:
+            found = cache[path] = self._locate(path)
+        return found
+
+    def _locate(self, path: FieldPath) -> Location:
         """Location of the deepest existing node on ``path``.
 
         The empty path points at the document's ``kind:`` key, the line a reader scans
