@@ -185,8 +185,9 @@ def rbac_case(folder: Path, repeat: int) -> None:
     without = timed([*LINT, "--ignore", "TL001,TL1,TL201", str(out / "rbac")], repeat)
     full = timed([*LINT, str(out / "rbac")], repeat)
     print(
-        f"\nRBAC bundle: twin without RBAC {plain:.2f} s; RBAC without reach rules {without:.2f} s; "
-        f"every rule {full:.2f} s: reach adds {100 * (full / without - 1):.0f}%"
+        f"\nRBAC bundle: twin without RBAC objects {plain:.2f} s; RBAC without reach rules {without:.2f} s; "
+        f"every rule {full:.2f} s: +{100 * (full / plain - 1):.0f}% over the twin, "
+        f"+{100 * (full / without - 1):.0f}% over the reach rules turned off"
     )
 
 
