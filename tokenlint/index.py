@@ -67,7 +67,8 @@ class BundleIndex:
 
     @staticmethod
     def wants(resource: Resource) -> bool:
-        """Whether some cross-file question needs ``resource``; the rest is not kept."""
+        """Whether some lookup of a cross-file question needs ``resource``; workloads,
+        which no rule looks up but every cross-file rule walks, are kept too."""
         kind = resource.kind
         if kind in _INDEXED_KINDS:
             return True

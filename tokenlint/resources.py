@@ -100,6 +100,10 @@ class Resource:
     origin: Origin
     duplicates: list[DuplicateKey] = field(default_factory=list)
     scenario: str | None = None
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Facts computed from the body once, by the module that knows how (locations here,
+    the pod spec path in :mod:`tokenlint.k8s.workloads`): the shape check, the rules,
+    suppressions and the index all ask again, and the answer cannot change."""
 
     @property
     def kind(self) -> str:
@@ -143,9 +147,7 @@ class Resource:
     def locate(self, path: FieldPath) -> Location:
         """Location of the deepest existing node on ``path`` (remembered per path: chains
         point at the same ServiceAccount, binding and role from many workloads)."""
-        cache: dict[FieldPath, Location] | None = self.__dict__.get("_located")
-        if cache is None:
-            cache = self.__dict__["_located"] = {}
+        cache: dict[FieldPath, Location] = self.derived.setdefault("locations", {})
         found = cache.get(path)
         if found is None:
             found = cache[path] = self._locate(path)

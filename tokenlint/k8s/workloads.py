@@ -41,12 +41,24 @@ class Workload:
         return self.spec_path + steps
 
 
+_SPEC_PATH = "pod spec path"
+
+
 def pod_spec_path(resource: Resource) -> FieldPath | None:
     """The path of the pod spec of ``resource``, or None when it makes no pods.
 
     A custom resource counts when ``.spec.template.spec`` is a mapping holding
-    ``containers``: that is the shape the Deployment-like operators copy.
+    ``containers``: that is the shape the Deployment-like operators copy. Worked out
+    once per resource: the shape check, several rules, suppressions and the index ask.
     """
+    derived = resource.derived
+    if _SPEC_PATH not in derived:
+        derived[_SPEC_PATH] = _find_pod_spec_path(resource)
+    path: FieldPath | None = derived[_SPEC_PATH]
+    return path
+
+
+def _find_pod_spec_path(resource: Resource) -> FieldPath | None:
     kind = resource.kind
     fixed = _FIXED_PATHS.get(kind)
     if fixed is not None:
