@@ -37,11 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from tokenlint.helmmap import FieldPath, Locator, insert_markers, read_markers, same_shape
 from tokenlint.helmoptions import RenderOptions
+from tokenlint.yamlread import parse_stream
 
 __all__ = [
     "ChartRender",
@@ -232,14 +230,11 @@ def _read_tree(chart: Path) -> _Tree:
     return tree
 
 
-_yaml = YAML(typ="safe", pure=False)
-
-
 def _load_yaml(data: bytes) -> Any:
-    try:
-        return _yaml.load(data)
-    except YAMLError:
-        return None
+    """A chart's metadata (``Chart.yaml``), read by the same bounded reader as every input
+    and decoded as Helm's YAML 1.1 library does; None when it does not parse."""
+    documents, errors = parse_stream(data)
+    return documents[0].data if documents and not errors else None
 
 
 def _helm_paths(tree: _Tree, prefix: str = "", helm_prefix: str | None = None) -> dict[str, str]:
