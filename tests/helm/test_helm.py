@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 import tarfile
-import time
 from pathlib import Path
 
 import pytest
@@ -418,14 +417,10 @@ def test_thirty_templates_render_with_markers(tmp_path: Path) -> None:
     }
     chart = write_chart(tmp_path / "thirty", templates)
     (chart / "values.yaml").write_text("automount: true\n", encoding="utf-8")
-    render_chart(chart, RenderOptions())  # warm the library load
-    start = time.perf_counter()
-    render = render_one(chart)
-    elapsed = time.perf_counter() - start
+    render = render_one(chart)  # its time is measured by benchmarks/bench.py, not here
     assert len(render.templates) == 30
     for template in render.templates:
         assert template.method == "markers"
         assert template.locate(
             rline(template, "automount"), ("spec", "template", "spec", "automountServiceAccountToken")
         ) == (10, None)
-    print(f"30 templates rendered and mapped in {elapsed * 1000:.1f} ms")
