@@ -48,7 +48,9 @@ class Format(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"tokenlint {__version__}")
+        from tokenlint.k8s.bootstrap import kubernetes_version
+
+        typer.echo(f"tokenlint {__version__} (built-in roles: Kubernetes {kubernetes_version()} bootstrap policy)")
         raise typer.Exit(0)
 
 
@@ -174,6 +176,7 @@ def _lint(
     baseline_file: Path | None = None,
     cache_dir: Path | None = None,
     scope: ChangeScope | None = None,
+    include_defaults: bool = False,
 ) -> tuple[LintResult, RuleSet]:
     """Configuration -> rules -> inputs -> engine: the run shared by 'lint' and 'baseline create'.
 
@@ -193,6 +196,7 @@ def _lint(
         severity=settings.severity,
         suppress=decide,
         changed=scope.touches if scope is not None else None,
+        include_defaults=include_defaults,
     )
     cache = (
         FileCache.for_run(cache_dir, settings.rules, settings.rule_options, options.namespace) if cache_dir else None
@@ -243,6 +247,13 @@ def lint_command(
         Optional[Path],
         typer.Option("--cache-dir", help="Cache folder (default: $TOKENLINT_CACHE_DIR, else the user cache folder)."),
     ] = None,
+    include_defaults: Annotated[
+        bool,
+        typer.Option(
+            "--include-defaults",
+            help="Also report findings on Kubernetes' own objects (bootstrap policy, control-plane accounts), at info.",
+        ),
+    ] = False,
 ) -> None:
     """Lint Kubernetes manifests and Helm charts."""
     try:
@@ -253,7 +264,7 @@ def lint_command(
     cache = None if no_cache else cache_dir or default_directory()
     inputs = (context or ["."]) if changed_only else paths
     scope = ChangeScope.of(paths) if changed_only else None
-    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope)
+    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults)
     report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
     text = FORMATTERS[output_format.value](report)
     if output is None:

@@ -1,0 +1,79 @@
+"""A cluster dump: Kubernetes' own objects are quiet, the applications' findings all appear."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tokenlint.engine import LintOptions, LintResult, lint
+from tokenlint.k8s.defaults import OWN_NOTE
+from tokenlint.model import Severity
+from tokenlint.registry import load_rules
+from tokenlint.sources import discover
+
+ROOT = Path(__file__).resolve().parents[1]
+DUMP = "tests/dumps/cluster.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _at_root() -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(ROOT)
+    yield
+    os.chdir(before)
+
+
+def run(include_defaults: bool = False) -> LintResult:
+    return lint(discover([DUMP]), load_rules(), LintOptions(include_defaults=include_defaults))
+
+
+def test_a_dump_reports_only_the_applications() -> None:
+    result = run()
+    assert not result.errors
+    assert [(f.rule, f.location.line, f.severity.label, f.resource.display()) for f in result.findings] == [
+        ("TL001", 6244, "high", "Deployment shop/api"),
+        ("TL201", 6244, "high", "Deployment shop/api"),
+        ("TL101", 6271, "high", "Role shop/api-config"),
+        ("TL001", 6373, "high", "DaemonSet monitoring/metrics-agent"),
+        # system:kubelet-api-admin is the dump's own object: its rules[2] ('*' on nodes/proxy)
+        # is reached through the application's binding, where the finding lands.
+        ("TL201", 6373, "critical", "DaemonSet monitoring/metrics-agent"),
+        ("TL107", 6446, "critical", "ClusterRoleBinding metrics-agent-kubelet"),
+        # edit, aggregated in the dump from system:aggregate-to-edit and view
+        ("TL101", 6491, "high", "RoleBinding ci/deployer-edit"),
+        ("TL102", 6491, "high", "RoleBinding ci/deployer-edit"),
+        ("TL103", 6491, "high", "RoleBinding ci/deployer-edit"),
+        ("TL105", 6491, "critical", "RoleBinding ci/deployer-edit"),
+        ("TL106", 6491, "high", "RoleBinding ci/deployer-edit"),
+    ]
+    # the ReplicaSet and Pod the Deployment made are in the dump, and only the Deployment is reported
+    assert result.resources == 153
+
+
+def test_include_defaults_shows_kubernetes_own_findings_at_info() -> None:
+    quiet = run().findings
+    shown = run(include_defaults=True).findings
+    extra = [f for f in shown if f not in quiet]
+    assert len(shown) == len(quiet) + len(extra)
+    assert extra
+    assert {f.severity for f in extra} == {Severity.INFO}
+    assert all(f.message.endswith(f"[{OWN_NOTE}]") for f in extra)
+    # the bootstrap ClusterRoles, the public-info binding, and the static pod's mirror
+    assert {"ClusterRole system:kubelet-api-admin", "ClusterRoleBinding system:public-info-viewer"} <= {
+        f.resource.display() for f in extra
+    }
+    assert "Pod kube-system/kube-controller-manager-cp1" in {f.resource.display() for f in extra}
+
+
+def test_the_command_line_switch_shows_them() -> None:
+    from typer.testing import CliRunner
+
+    from tokenlint.cli import app
+
+    quiet = CliRunner().invoke(app, ["lint", DUMP, "--no-cache", "--fail-on", "critical"])
+    shown = CliRunner().invoke(app, ["lint", DUMP, "--no-cache", "--fail-on", "critical", "--include-defaults"])
+    assert quiet.stdout.splitlines()[-1] == "11 findings (3 critical, 8 high) in 153 resources from 1 file; 0 errors"
+    assert shown.stdout.splitlines()[-1].startswith("119 findings (3 critical, 8 high, 108 info)")
