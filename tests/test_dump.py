@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tokenlint.engine import LintOptions, LintResult, lint
@@ -14,16 +10,10 @@ from tokenlint.model import Severity
 from tokenlint.registry import load_rules
 from tokenlint.sources import discover
 
-ROOT = Path(__file__).resolve().parents[1]
 DUMP = "tests/dumps/cluster.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _at_root() -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(ROOT)
-    yield
-    os.chdir(before)
+pytestmark = pytest.mark.usefixtures("at_root")
 
 
 def run(include_defaults: bool = False) -> LintResult:

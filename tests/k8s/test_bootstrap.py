@@ -9,21 +9,17 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import resources_in
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s import bootstrap
 from tokenlint.k8s.reach import Reach
-from tokenlint.resources import FileOrigin, Resource, resources_of
-from tokenlint.yamlread import parse_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = Path(os.environ.get("TOKENLINT_BOOTSTRAP_POLICY", ROOT.parent / "shared" / "k8s-bootstrap-policy"))
 
 
-def load(text: str) -> list[Resource]:
-    documents, errors = parse_stream(text.encode())
-    assert not errors
-    return [r for doc in documents for r in resources_of(doc, FileOrigin("t.yaml"), "default")]
+load = resources_in
 
 
 def reach(text: str) -> Reach:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from helpers import resources_in
 
 from tokenlint.k8s import defaults
-from tokenlint.resources import FileOrigin, Resource, resources_of
-from tokenlint.yamlread import parse_stream
+from tokenlint.resources import Resource
 
-
-def load(text: str) -> list[Resource]:
-    documents, errors = parse_stream(text.encode())
-    assert not errors
-    return [r for doc in documents for r in resources_of(doc, FileOrigin("t.yaml"), "default")]
+load = resources_in
 
 
 def _object(text: str) -> Resource:
