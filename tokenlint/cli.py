@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -28,6 +28,9 @@ from tokenlint.resources import Stream
 from tokenlint.scope import ChangeScope
 from tokenlint.sources import discover, display_path
 from tokenlint.suppress import SuppressOptions, rule_names
+
+if TYPE_CHECKING:
+    from tokenlint.fix.suggest import Suggestion
 
 app = typer.Typer(
     add_completion=False,
@@ -215,6 +218,22 @@ def _observed(
         yield item
 
 
+def _remember_digests(digests: dict[str, str]) -> Callable[[Stream], None]:
+    """Record what each input's bytes were when linted, so that a later edit can tell a change."""
+    from tokenlint.fix.plan import digest
+
+    def remember(stream: Stream) -> None:
+        digests[stream.origin.path] = digest(stream.data)
+
+    return remember
+
+
+def _suggestions(result: LintResult, digests: dict[str, str]) -> dict[str, Suggestion]:
+    from tokenlint.fix.suggest import suggestions
+
+    return suggestions(result.findings, digests)
+
+
 def _echo_errors(result: LintResult) -> None:
     """Input errors on standard error, one ``file:line:column: message`` each."""
     for error in result.errors:
@@ -274,8 +293,18 @@ def lint_command(
     cache = None if no_cache else cache_dir or default_directory()
     inputs = (context or ["."]) if changed_only else paths
     scope = ChangeScope.of(paths) if changed_only else None
-    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope)
-    report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
+    digests: dict[str, str] = {}
+    observe = _remember_digests(digests) if output_format is Format.sarif else None
+    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope, observe)
+    suggested = _suggestions(result, digests) if observe is not None else {}
+    report = Report(
+        result,
+        rules,
+        fail_on=threshold,
+        color=_use_color(output),
+        show_suppressed=show_suppressed,
+        suggestions=suggested,
+    )
     text = FORMATTERS[output_format.value](report)
     if output is None:
         sys.stdout.write(text)
@@ -344,17 +373,13 @@ def fix_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Close the links that are safe to close in plain manifests; say what needs a person."""
-    from tokenlint.fix.plan import digest, plan_fixes  # round-trip YAML: never paid by 'lint'
+    from tokenlint.fix.plan import plan_fixes  # round-trip YAML: never paid by 'lint'
     from tokenlint.fix.show import describe
     from tokenlint.fix.write import unified_diff, write_plan
 
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
     digests: dict[str, str] = {}
-
-    def remember(stream: Stream) -> None:
-        digests[stream.origin.path] = digest(stream.data)
-
-    result, rules = _lint(paths, config_file, select, ignore, render, observe=remember)
+    result, rules = _lint(paths, config_file, select, ignore, render, observe=_remember_digests(digests))
     advice = {rule.meta.id: rule.meta.fix_advice for rule in rules.rules if rule.meta.fix_advice}
     plan = plan_fixes(result.findings, digests, advice, policy_dir)
     failed = {} if diff or check else write_plan(plan)

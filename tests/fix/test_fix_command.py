@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import write
+from helpers import sarif_errors, write
 from typer.testing import CliRunner, Result
 
 from tokenlint.cli import app
@@ -262,44 +262,6 @@ def test_written_policy_is_valid_and_closes_the_endpoint(tmp_path: Path) -> None
     assert [f["rule"] for f in lint_json(folder)] == []
 
 
-CHART_DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}-web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-"""
-
-
-def test_helm_charts_are_never_edited(tmp_path: Path) -> None:
-    chart = tmp_path / "web"
-    write(chart, "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
-    write(chart / "templates", "deployment.yaml", CHART_DEPLOYMENT)
-    before = tree(chart)
-
-    result = run(chart, "fix", ".")
-
-    assert tree(chart) == before
-    assert (
-        "templates/deployment.yaml:12:5: TL001 Deployment default/release-name-web: needs a person:"
-        " set spec.template.spec.automountServiceAccountToken: false on Deployment default/release-name-web"
-        " where it is written (tokenlint edits plain manifests only: change the chart's template or values)\n"
-    ) in result.stdout
-    assert "TL005 Deployment default/release-name-web: needs a person: add this manifest to the chart" in (
-        result.stdout
-    )
-    assert "\n0 findings fixed in 0 files; 2 not changed automatically\n" in result.stdout
-
-
 @pytest.mark.parametrize(
     ("pod", "reason"),
     [
@@ -339,3 +301,24 @@ def test_acme_shop_loses_every_finding_that_has_a_safe_fix(tmp_path: Path) -> No
     assert sorted({str(f["rule"]) for f in before} - {str(f["rule"]) for f in after}) == ["TL005", "TL006"]
     known = {f["fingerprint"] for f in before}
     assert [f for f in after if f["fingerprint"] not in known] == []
+
+
+def test_sarif_carries_the_same_edits_as_suggested_fixes(tmp_path: Path) -> None:
+    folder = copy(tmp_path, CASES / "account" / "before")
+
+    result = run(folder, "lint", "--format", "sarif", "--select", "TL001", ".")
+
+    log = json.loads(result.stdout)
+    assert sarif_errors(log) == []
+    fixes = [r["fixes"] for r in log["runs"][0]["results"]]
+    replacement = {
+        "deletedRegion": {"startLine": 8, "startColumn": 1, "endLine": 8, "endColumn": 39},
+        "insertedContent": {"text": "    app: web   # owned by the web team\nautomountServiceAccountToken: false"},
+    }
+    expected = {
+        "description": {"text": "set automountServiceAccountToken: false on ServiceAccount shop/web"},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": "app.yaml", "uriBaseId": "%SRCROOT%"}, "replacements": [replacement]}
+        ],
+    }
+    assert fixes == [[expected], [expected]]

@@ -32,12 +32,21 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class TextEdit:
-    """One edited region: lines ``first``..``last`` (1-based, inclusive) of the old text
-    become ``text``; an insertion has ``last == first - 1``."""
+    """Lines ``first``..``last`` (1-based, inclusive) of the old text become ``text``.
+
+    ``end_column`` is one past the last character of line ``last`` before its line
+    break, for formats that address the replaced region by columns (SARIF).
+    """
 
     first: int
     last: int
     text: str
+    end_column: int
+
+
+def _replacing(number: int, old: str, text: str) -> TextEdit:
+    """An edit that replaces the 0-based line ``number``, whose text was ``old``."""
+    return TextEdit(number + 1, number + 1, text, len(old.rstrip("\r\n")) + 1)
 
 
 def _loader() -> YAML:
@@ -133,7 +142,7 @@ def set_field(text: str, ref: ResourceRef, path: FieldPath, value: bool | int | 
         match = _SCALAR.match(old, column)
         if match is None:
             raise Refused(f"the value of {key} spans several lines")
-        edit = TextEdit(line + 1, line + 1, old[: match.start()] + new + old[match.end() :])
+        edit = _replacing(line, old, old[: match.start()] + new + old[match.end() :])
     else:
         edit = _append(lines, parent, f"{key}: {new}")
     _prove(text, documents, ref, path, value, edit)
@@ -164,7 +173,7 @@ def _append(lines: list[str], mapping: CommentedMap, entry: str) -> TextEdit:
         last = number
     eol = "\r\n" if lines[last].endswith("\r\n") else "\n"
     tail = lines[last] if lines[last].endswith(("\n", "\r")) else lines[last] + eol
-    return TextEdit(last + 1, last + 1, f"{tail}{' ' * column}{entry}{eol}")
+    return _replacing(last, lines[last], f"{tail}{' ' * column}{entry}{eol}")
 
 
 def apply(text: str, edits: list[TextEdit]) -> str:

@@ -162,7 +162,9 @@ def _what_to_set(change: SetField | AddResource) -> str:
             f"set {dotted(change.path)}: {value} on {change.resource.display()} where it is written"
             " (tokenlint edits plain manifests only: change the chart's template or values)"
         )
-    return f"add this manifest to the chart, or apply it beside the chart (tokenlint edits no chart):\n{_manifest(change)}"
+    return (
+        f"add this manifest to the chart, or apply it beside the chart (tokenlint edits no chart):\n{_manifest(change)}"
+    )
 
 
 def _manifest(resource: AddResource) -> str:
