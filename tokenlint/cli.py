@@ -238,7 +238,13 @@ def lint_command(
         ),
     ] = False,
     context: Annotated[
-        list[str], typer.Option("--context", help="With --changed-only: what to lint (default: the working directory).")
+        list[str],
+        typer.Option(
+            "--context",
+            help="Read these paths too (a cluster dump, the rest of the repository) to resolve accounts, bindings,"
+            " roles and policies, and report only findings in PATHS. With --changed-only: what to lint (default: the"
+            " working directory).",
+        ),
     ] = [],  # noqa: B006
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Parse every file again; read and write no cache.")
@@ -262,8 +268,13 @@ def lint_command(
         raise _fail(str(exc)) from None
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
     cache = None if no_cache else cache_dir or default_directory()
-    inputs = (context or ["."]) if changed_only else paths
-    scope = ChangeScope.of(paths) if changed_only else None
+    if changed_only:
+        inputs, scope = (context or ["."]), ChangeScope.of(paths)
+    elif context:
+        # Read the context for what it resolves; report only what lies in PATHS.
+        inputs, scope = [*paths, *context], ChangeScope.of(paths, context_only=True)
+    else:
+        inputs, scope = paths, None
     result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults)
     report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
     text = FORMATTERS[output_format.value](report)
