@@ -9,6 +9,9 @@ from typing import Any
 
 from jsonschema import Draft4Validator, FormatChecker
 
+from tokenlint.resources import FileOrigin, Resource, resources_of
+from tokenlint.yamlread import parse_stream
+
 
 def write(folder: Path, name: str, text: str) -> Path:
     """Write ``folder/name`` (creating ``folder``) and return its path."""
@@ -31,3 +34,10 @@ _SARIF_VALIDATOR = Draft4Validator(_sarif_schema(), format_checker=FormatChecker
 def sarif_errors(log: dict[str, Any]) -> list[str]:
     """Schema violations as ``path: message`` lines; empty when the log is valid."""
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _SARIF_VALIDATOR.iter_errors(log)]
+
+
+def resources_in(text: str) -> list[Resource]:
+    """The resources of a YAML text, read as from a file ``t.yaml`` (which must parse)."""
+    documents, errors = parse_stream(text.encode())
+    assert not errors
+    return [r for doc in documents for r in resources_of(doc, FileOrigin("t.yaml"), "default")]

@@ -52,7 +52,9 @@ class Format(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"tokenlint {__version__}")
+        from tokenlint.k8s.bootstrap import kubernetes_version
+
+        typer.echo(f"tokenlint {__version__} (built-in roles: Kubernetes {kubernetes_version()} bootstrap policy)")
         raise typer.Exit(0)
 
 
@@ -178,6 +180,7 @@ def _lint(
     baseline_file: Path | None = None,
     cache_dir: Path | None = None,
     scope: ChangeScope | None = None,
+    include_defaults: bool = False,
     observe: Callable[[Stream], None] | None = None,
 ) -> tuple[LintResult, RuleSet]:
     """Configuration -> rules -> inputs -> engine: the run shared by 'lint', 'fix' and 'baseline create'.
@@ -201,6 +204,7 @@ def _lint(
         severity=settings.severity,
         suppress=decide,
         changed=scope.touches if scope is not None else None,
+        include_defaults=include_defaults,
     )
     cache = (
         FileCache.for_run(cache_dir, settings.rules, settings.rule_options, options.namespace) if cache_dir else None
@@ -274,7 +278,13 @@ def lint_command(
         ),
     ] = False,
     context: Annotated[
-        list[str], typer.Option("--context", help="With --changed-only: what to lint (default: the working directory).")
+        list[str],
+        typer.Option(
+            "--context",
+            help="Read these paths too (a cluster dump, the rest of the repository) to resolve accounts, bindings,"
+            " roles and policies, and report only findings in PATHS. With --changed-only: what to lint (default: the"
+            " working directory).",
+        ),
     ] = [],  # noqa: B006
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Parse every file again; read and write no cache.")
@@ -283,6 +293,13 @@ def lint_command(
         Optional[Path],
         typer.Option("--cache-dir", help="Cache folder (default: $TOKENLINT_CACHE_DIR, else the user cache folder)."),
     ] = None,
+    include_defaults: Annotated[
+        bool,
+        typer.Option(
+            "--include-defaults",
+            help="Also report findings on Kubernetes' own objects (bootstrap policy, control-plane accounts), at info.",
+        ),
+    ] = False,
 ) -> None:
     """Lint Kubernetes manifests and Helm charts."""
     try:
@@ -291,11 +308,18 @@ def lint_command(
         raise _fail(str(exc)) from None
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
     cache = None if no_cache else cache_dir or default_directory()
-    inputs = (context or ["."]) if changed_only else paths
-    scope = ChangeScope.of(paths) if changed_only else None
+    if changed_only:
+        inputs, scope = (context or ["."]), ChangeScope.of(paths)
+    elif context:
+        # Read the context for what it resolves; report only what lies in PATHS.
+        inputs, scope = [*paths, *context], ChangeScope.of(paths, context_only=True)
+    else:
+        inputs, scope = paths, None
     digests: dict[str, str] = {}
     observe = _remember_digests(digests) if output_format is Format.sarif else None
-    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope, observe)
+    result, rules = _lint(
+        inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults, observe
+    )
     suggested = _suggestions(result, digests) if observe is not None else {}
     report = Report(
         result,
