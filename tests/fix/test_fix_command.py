@@ -322,3 +322,22 @@ def test_sarif_carries_the_same_edits_as_suggested_fixes(tmp_path: Path) -> None
         ],
     }
     assert fixes == [[expected], [expected]]
+
+
+def test_two_fixes_that_meet_on_one_line_are_both_made(tmp_path: Path) -> None:
+    folder = copy(tmp_path, CASES / "expiry" / "before")
+    pod = folder / "reports.yaml"
+    text = pod.read_text().replace("  automountServiceAccountToken: false\n", "")
+    # expirationSeconds last: the pod spec's new key goes right after the line TL006 changes.
+    week = "              expirationSeconds: 604800   # one week: the vault agent was slow to renew\n"
+    pod.write_text(text.replace(week, "").replace("              path: token\n", "              path: token\n" + week))
+
+    result = run(folder, "fix", "--select", "TL001,TL006", ".")
+
+    assert result.exit_code == 0, result.output
+    assert pod.read_text().endswith(
+        "              path: token\n"
+        "              expirationSeconds: 86400   # one week: the vault agent was slow to renew\n"
+        "  automountServiceAccountToken: false\n"
+    )
+    assert [f["rule"] for f in lint_json(folder) if f["rule"] in ("TL001", "TL006")] == []
