@@ -1,7 +1,11 @@
 """TL001 automount-service-account-token: a workload whose pods get a token mounted.
 
 The decision needs the workload and its ServiceAccount, which may live in different
-files, so the rule runs over the bundle. When the ServiceAccount decides (the pod spec
+files, so the rule runs over the bundle. A pod spec that sets the field to true on purpose
+and whose token reaches a TL1xx capability is left to TL201, which carries the chain: the
+mount is intended, what it reaches is the finding. A pod that turns the automount off but
+requests its account's token through its own projected volume with no audience (the API
+server's) carries an API token all the same, and is reported there. When the ServiceAccount decides (the pod spec
 does not set the field), the finding points at it too: a change to that file changes
 the verdict, and a pre-commit run of that file alone must report the workload.
 """
@@ -10,7 +14,7 @@ from __future__ import annotations
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, reach_of
-from tokenlint.k8s.serviceaccounts import AUTOMOUNT, TokenMount, TokenSource
+from tokenlint.k8s.serviceaccounts import AUTOMOUNT, TokenMount, TokenSource, api_tokens
 from tokenlint.model import Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
@@ -41,10 +45,24 @@ class Rule(BundleRule):
         reach = reach_of(index)
         for workload in index.workloads:
             mount = reach.mount(workload)
-            if not mount.mounted:
-                continue
-            text, severity = worth(reach.of_account(mount.key))
+            account_reach = reach.of_account(mount.key)
             account = f"ServiceAccount {mount.namespace}/{mount.name}"
+            if not mount.mounted:
+                projected = next(api_tokens(workload), None)
+                if projected is None:
+                    continue
+                text, severity = worth(account_reach)
+                ctx.report(
+                    workload.resource,
+                    projected,
+                    f"pods get the token of {account} all the same: {mount.explain()}, but a projected"
+                    f" serviceAccountToken volume with no audience requests one for the API server; {text}",
+                    severity=severity,
+                )
+                continue
+            if mount.source is TokenSource.POD and account_reach.paths:
+                continue  # mounted on purpose: TL201 carries the chain of what it reaches
+            text, severity = worth(account_reach)
             ctx.report(
                 workload.resource,
                 mount.field,
