@@ -24,15 +24,17 @@ from tokenlint.k8s.netpol import (
     Reach,
     Verdict,
     cni_policy,
+    deny_metadata_policy,
     egress_policy,
     egress_verdict,
 )
 from tokenlint.k8s.workloads import Workload
-from tokenlint.model import ResourceRef, Severity
+from tokenlint.model import AddResource, Fix, ResourceRef, Severity
 from tokenlint.resources import Resource
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside, plain_file
 
 NAME = "metadata-egress"
+DENY_POLICY_FILE = "deny-metadata-egress"
 OPTION = "blocked-addresses"
 GUARDED = "guarded-namespaces"
 ENDPOINT = "metadata-endpoint"
@@ -127,6 +129,7 @@ class Rule(BundleRule):
                     _message(verdicts, host_network) + assumed,
                     severity=self.meta.severity if _reachable(verdicts) else Severity.LOW,
                     related=related,
+                    fix=_fix(workload, core, verdicts, host_network),
                 )
 
 
@@ -162,7 +165,8 @@ class _Policies:
             return ""
         return (
             f" (assumed: namespace {namespace} has a default-deny egress NetworkPolicy outside the input, per"
-            f" {GUARDED}; policies add up, so what a policy of the input allows, or hostNetwork, still opens the endpoint)"
+            f" {GUARDED}; policies add up, so what a policy of the input allows, or hostNetwork, still opens"
+            " the endpoint)"
         )
 
     def _cni(self, namespace: str | None) -> list[CniPolicy]:
@@ -173,12 +177,46 @@ class _Policies:
         return compiled
 
 
+_ASSUMED = "default-deny-egress (assumed)"
 _DEFAULT_DENY = {"spec": {"podSelector": {}, "policyTypes": ["Egress"]}}
 """The policy a guarded namespace is assumed to hold: every pod selected, no egress allowed."""
 
 
 def _assumed_ref(namespace: str) -> ResourceRef:
-    return ResourceRef("networking.k8s.io/v1", "NetworkPolicy", namespace, "default-deny-egress (assumed)")
+    return ResourceRef("networking.k8s.io/v1", "NetworkPolicy", namespace, _ASSUMED)
+
+
+def _fix(
+    workload: Workload, core: list[EgressPolicy], verdicts: dict[Verdict, list[IPAddress]], host_network: bool
+) -> Fix:
+    """A namespace-wide policy that denies the endpoint, where adding one takes nothing else away.
+
+    Policies add up: where some policy already isolates pods of the namespace for egress,
+    a new allow-all-but-the-endpoint policy would widen what those pods may reach, so the
+    existing policy must change instead, and that is a person's call.
+    """
+    if host_network:
+        return Fix("not changed: NetworkPolicy does not govern hostNetwork pods; run them without it")
+    if any(v.reach is not Reach.REACHABLE for v in verdicts):
+        return Fix("not changed: tokenlint cannot evaluate every policy that applies to these pods")
+    isolating = [p.ref.display() for p in core if p.isolates_egress and p.ref.name != _ASSUMED]
+    if isolating:
+        return Fix(f"not changed: add an except for the endpoint to the egress rules of {', '.join(isolating)}")
+    resource = workload.resource
+    meta = resource.get(("metadata",))
+    explicit = isinstance(meta, dict) and isinstance(meta.get("namespace"), str)
+    namespace = resource.namespace if explicit else None
+    addresses = [a for found in verdicts.values() for a in found]
+    policy = deny_metadata_policy(namespace, addresses)
+    near = plain_file(resource)
+    comment = (
+        "Written by tokenlint fix for TL005 (metadata-egress): pods of this namespace could reach the cloud\n"
+        "instance metadata endpoint, which hands out the node's cloud credentials. This policy keeps every\n"
+        "other destination allowed and denies only the endpoint. See tokenlint explain TL005."
+    )
+    key = f"{DENY_POLICY_FILE}-{resource.namespace}" if namespace else DENY_POLICY_FILE
+    where = f"namespace {namespace}" if namespace else "the workloads' namespace"
+    return Fix(f"add NetworkPolicy {policy['metadata']['name']} to {where}", (AddResource(key, policy, comment, near),))
 
 
 def _reachable(verdicts: dict[Verdict, list[IPAddress]]) -> dict[Verdict, list[IPAddress]]:
