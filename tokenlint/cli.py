@@ -44,6 +44,7 @@ class Format(StrEnum):
     json = "json"
     sarif = "sarif"
     github = "github"
+    html = "html"
 
 
 def _version(value: bool) -> None:
@@ -255,15 +256,19 @@ def lint_command(
     scope = ChangeScope.of(paths) if changed_only else None
     result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope)
     report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
-    text = FORMATTERS[output_format.value](report)
+    _write(FORMATTERS[output_format.value](report), output)
+    raise typer.Exit(report.exit_code())
+
+
+def _write(text: str, output: Path | None) -> None:
+    """The report to standard output, or to ``output``."""
     if output is None:
         sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    raise typer.Exit(report.exit_code())
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 baseline_app = typer.Typer(
@@ -308,12 +313,14 @@ class PathsFormat(StrEnum):
     json = "json"
     dot = "dot"
     mermaid = "mermaid"
+    html = "html"
 
 
 @app.command("paths")
 def paths_command(
     paths: PathsArgument,
     output_format: Annotated[PathsFormat, typer.Option("--format", help="View format.")] = PathsFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the view to this file.")] = None,
     namespace: NamespaceOption = None,
     values: ValuesOption = [],  # noqa: B006
     set_values: SetOption = [],  # noqa: B006
@@ -327,7 +334,7 @@ def paths_command(
     from tokenlint.paths import collect
 
     view = collect(discover(paths, render), LintOptions(namespace=render.namespace or "default"))
-    sys.stdout.write(PATHS_FORMATTERS[output_format.value](view))
+    _write(PATHS_FORMATTERS[output_format.value](view), output)
     raise typer.Exit(EXIT_USAGE if view.errors else 0)
 
 
