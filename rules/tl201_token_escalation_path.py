@@ -47,10 +47,10 @@ def _tail(ctx: Context, path: Path) -> tuple[Related, ...]:
     if rule.origin is not None:
         where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
         text = f"{where} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(rule.origin, ("rules", rule.index), text))
+        steps.append(ctx.related(rule.origin, ("rules", rule.index), text, label=capability))
     else:
         text = f"built-in {role.display()} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(binding.resource, ("roleRef", "name"), text))
+        steps.append(ctx.related(binding.resource, ("roleRef", "name"), text, label=capability))
     return tuple(steps)
 
 
