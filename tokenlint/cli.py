@@ -20,7 +20,7 @@ from tokenlint.cache import FileCache, default_directory
 from tokenlint.config import Config, ConfigError, RunSettings, find_config, load_config
 from tokenlint.engine import LintOptions, LintResult, lint
 from tokenlint.formatters import FORMATTERS
-from tokenlint.helmoptions import RenderOptions
+from tokenlint.helmoptions import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, RenderOptions
 from tokenlint.model import InputError, Severity
 from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
@@ -154,6 +154,13 @@ KubeVersionOption = Annotated[
 HelmOption = Annotated[
     Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
 ]
+RenderTimeoutOption = Annotated[
+    float,
+    typer.Option("--render-timeout", min=0.1, help="Seconds one render of a chart may take before it is given up."),
+]
+RenderMemoryOption = Annotated[
+    int, typer.Option("--render-memory", min=256, help="Megabytes of memory Helm may use to render a chart.")
+]
 
 
 def _chart_options(config: Config) -> Callable[[Path, RenderOptions], RenderOptions]:
@@ -262,6 +269,8 @@ def lint_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
     config_file: ConfigOption = None,
     baseline_file: Annotated[
         Optional[Path],
@@ -307,7 +316,16 @@ def lint_command(
         threshold = Severity.parse(fail_on)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     cache = None if no_cache else cache_dir or default_directory()
     if changed_only:
         inputs, scope = (context or ["."]), ChangeScope.of(paths)
@@ -363,10 +381,21 @@ def baseline_create_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
     config_file: ConfigOption = None,
 ) -> None:
     """Write the fingerprints of the current unsuppressed findings to FILE, for --baseline."""
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     result, _ = _lint(paths, config_file, select, ignore, render)
     if result.errors:
         # A baseline of a partial run would hide nothing of the inputs that failed.
@@ -399,6 +428,8 @@ def fix_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
     config_file: ConfigOption = None,
 ) -> None:
     """Close the links that are safe to close in plain manifests; say what needs a person."""
@@ -406,7 +437,16 @@ def fix_command(
     from tokenlint.fix.show import describe
     from tokenlint.fix.write import unified_diff, write_plan
 
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     digests: dict[str, str] = {}
     result, rules = _lint(paths, config_file, select, ignore, render, observe=_remember_digests(digests))
     advice = {rule.meta.id: rule.meta.fix_advice for rule in rules.rules if rule.meta.fix_advice}
@@ -438,9 +478,20 @@ def paths_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
 ) -> None:
     """Show, per service account, what its token reaches and which workloads carry it."""
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     from tokenlint.formatters.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
     from tokenlint.paths import collect
 
