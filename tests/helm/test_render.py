@@ -15,7 +15,7 @@ from tokenlint.helmoptions import RenderOptions
 from tokenlint.helmrender import OUTPUT_LIMIT, WorkerRenderer, pick_renderer
 
 CHARTS = Path(__file__).parent / "charts"
-RUNAWAY = CHARTS / "runaway"
+RUNAWAY = Path(__file__).parent / "runaway"  # not among the charts other tests walk
 
 
 def test_one_child_renders_every_chart_of_a_run() -> None:
@@ -47,7 +47,7 @@ def test_a_render_past_the_time_limit_gives_the_chart_up_and_the_next_chart_rend
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the memory limit is the Linux data segment limit")
 def test_a_render_past_the_memory_limit_gives_the_chart_up() -> None:
-    # Each repetition is 100 bytes: 10 GB of output, far past 300 MB, in under a second.
+    # Each repetition is 100 bytes: 1 TB of output would follow; 300 MB is reached in a second.
     options = RenderOptions(timeout_s=60, memory_mb=300, set_values=("text=" + "x" * 100,))
     start = time.perf_counter()
     renders, errors = render_chart(RUNAWAY, options)
@@ -66,11 +66,20 @@ def test_output_past_the_output_limit_is_refused() -> None:
 
 def test_a_runaway_chart_is_an_input_error_and_the_other_inputs_are_reported(at_root: None) -> None:
     charts = "tests/helm/charts"
-    argv = ["lint", f"{charts}/runaway", f"{charts}/webapp", "--render-timeout", "2", "--select", "TL003", "--no-cache"]
+    argv = [
+        "lint",
+        "tests/helm/runaway",
+        f"{charts}/webapp",
+        "--render-timeout",
+        "2",
+        "--select",
+        "TL003",
+        "--no-cache",
+    ]
     done = CliRunner().invoke(app, argv)
     assert done.exit_code == 2
     lines = done.output.splitlines()
-    assert f"{charts}/runaway: error chart given up: rendering took longer than the time limit of 2 s" in lines
+    assert "tests/helm/runaway: error chart given up: rendering took longer than the time limit of 2 s" in lines
     assert any(line.startswith(f"  {charts}/webapp/templates/role.yaml:9:14: TL003 ") for line in lines)
 
 
