@@ -105,9 +105,7 @@ class Rule(BundleRule):
                 workload.resource,
                 anchor,
                 _message(mount, account, worst),
-                # Cluster-wide, every one of these capabilities is cluster-admin-equivalent
-                # (any namespace's secrets and tokens, pods as any account, every node).
-                severity=Severity.CRITICAL if worst.cluster_wide else Severity.HIGH,
+                severity=worst.severity,
                 related=[*_head(ctx, workload, anchor, how, mount), *tail],
                 chain=True,
                 properties={

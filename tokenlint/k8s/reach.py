@@ -26,6 +26,7 @@ from tokenlint.index import BundleIndex
 from tokenlint.k8s.rbac import Grant, RoleKey, Roles, RoleView
 from tokenlint.k8s.serviceaccounts import AccountKey, TokenMount, token_mount
 from tokenlint.k8s.workloads import Workload
+from tokenlint.model import Severity
 from tokenlint.resources import Resource
 
 SA_USER_PREFIX = "system:serviceaccount:"
@@ -135,6 +136,13 @@ class Path:
     @property
     def cluster_wide(self) -> bool:
         return self.binding.scope is None
+
+    @property
+    def severity(self) -> Severity:
+        """How bad a token on this path is. Cluster-wide, every TL1xx capability is
+        cluster-admin-equivalent (any namespace's secrets and tokens, pods as any account,
+        every node); in one namespace it is that namespace's."""
+        return Severity.CRITICAL if self.cluster_wide else Severity.HIGH
 
     @property
     def order(self) -> tuple[int, int, int, str]:
