@@ -178,6 +178,9 @@ def test_scenarios_are_counted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     page = report_of("examples/charts/storefront")
     assert "<caption>Findings per scenario" in page
+    assert '<td data-head="Scenario"><code>default</code></td><td data-head="Findings">4</td>' in page
+    chains = page[page.index("<h3>Chains</h3>") : page.index('<section id="findings"')]
+    assert "<p>Scenarios: default</p>" in chains
 
 
 def test_cli_writes_both_pages(tmp_path: Path, in_formatters: None) -> None:

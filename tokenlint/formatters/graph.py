@@ -50,13 +50,15 @@ class Chain:
     """An ordered walk from a workload (or an account) to a capability.
 
     ``anchor`` is the HTML id of the finding that carries the chain (None in the paths
-    view); ``title`` says in words what the chain is.
+    view); ``title`` says in words what the chain is; ``scenarios`` names the chart values
+    scenarios or overlays it holds in (none: every input read).
     """
 
     steps: tuple[Step, ...]
     severity: Severity
     title: str
     anchor: str | None = None
+    scenarios: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ def chains_of_findings(findings: Sequence[Finding], anchors: dict[int, str]) -> 
                     step = Step(key, ref.kind, name, related.location)
             previous = ref
             steps.append(step)
-        chains.append(Chain(tuple(steps), finding.severity, finding.message, anchors.get(id(finding))))
+        anchor = anchors.get(id(finding))
+        chains.append(Chain(tuple(steps), finding.severity, finding.message, anchor, finding.scenarios))
     # sorted() is stable: findings of one severity keep the report's file order.
     return sorted(chains, key=lambda c: -c.severity)
 

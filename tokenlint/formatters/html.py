@@ -234,7 +234,8 @@ def _graph(chains: Sequence[Chain], links: dict[tuple[str, int, int], str], what
     )
     rows = []
     for i, chain in enumerate(chains, start=1):
-        row = [str(i), _severity(chain.severity), _e(chain.title) + _chain_steps(chain)]
+        where = f"<p>Scenarios: {_e(', '.join(chain.scenarios))}</p>" if chain.scenarios else ""
+        row = [str(i), _severity(chain.severity), _e(chain.title) + where + _chain_steps(chain)]
         if findings:
             row.append(f'<a href="#{_e(chain.anchor)}">finding</a>' if chain.anchor else "")
         rows.append(row)
