@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, Path, reach_of
-from tokenlint.k8s.serviceaccounts import TokenMount, projected_tokens
+from tokenlint.k8s.serviceaccounts import TokenMount, api_tokens
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath, Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
@@ -90,10 +90,10 @@ class Rule(BundleRule):
             if mount.mounted:
                 anchor, how = mount.field, mount.explain()
             else:
-                projected = next(projected_tokens(workload), None)
+                projected = next(api_tokens(workload), None)
                 if projected is None:
-                    continue
-                anchor, how = projected, "a projected serviceAccountToken volume"
+                    continue  # a token for another audience is no API credential
+                anchor, how = projected, "a projected serviceAccountToken volume for the API server's audience"
             account = reach.of_account(mount.key)
             worst = account.worst
             if worst is None:

@@ -139,17 +139,24 @@ class Path:
 
     @property
     def severity(self) -> Severity:
-        """How bad a token on this path is. Cluster-wide, every TL1xx capability is
-        cluster-admin-equivalent (any namespace's secrets and tokens, pods as any account,
-        every node); in one namespace it is that namespace's."""
+        """What a token on this path is worth (TL201's severity, and the paths view's).
+
+        Cluster-wide, every capability is cluster-admin-equivalent (any namespace's secrets
+        and tokens, pods as any account, every node), except writing RBAC without bind or
+        escalate, which escalation prevention bounds to what the token holds: one step lower.
+        """
+        if self.grant.bounded:
+            return Severity.HIGH if self.cluster_wide else Severity.MEDIUM
         return Severity.CRITICAL if self.cluster_wide else Severity.HIGH
 
     @property
-    def order(self) -> tuple[int, int, int, str]:
-        """Worst first: cluster-wide, unrestricted by resourceNames, cluster-admin-equal role, capability id."""
+    def order(self) -> tuple[int, int, int, int, str]:
+        """Worst first: cluster-wide, unrestricted by resourceNames, not bounded by escalation
+        prevention, cluster-admin-equal role, capability id."""
         return (
             not self.cluster_wide,
             bool(self.grant.names),
+            self.grant.bounded,
             not self.binding.role.full_wildcard,
             self.grant.capability.id,
         )
