@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from tokenlint.engine import LintOptions, LintResult, lint
@@ -27,7 +30,7 @@ def test_a_dump_reports_only_the_applications() -> None:
         ("TL001", 6244, "high", "Deployment shop/api"),
         ("TL201", 6244, "high", "Deployment shop/api"),
         ("TL101", 6271, "high", "Role shop/api-config"),
-        ("TL001", 6373, "high", "DaemonSet monitoring/metrics-agent"),
+        # The DaemonSet sets automountServiceAccountToken: true itself: one finding, TL201's chain.
         # system:kubelet-api-admin is the dump's own object: its rules[2] ('*' on nodes/proxy)
         # is reached through the application's binding, where the finding lands.
         ("TL201", 6373, "critical", "DaemonSet monitoring/metrics-agent"),
@@ -38,6 +41,7 @@ def test_a_dump_reports_only_the_applications() -> None:
         ("TL103", 6491, "high", "RoleBinding ci/deployer-edit"),
         ("TL105", 6491, "critical", "RoleBinding ci/deployer-edit"),
         ("TL106", 6491, "high", "RoleBinding ci/deployer-edit"),
+        ("TL112", 6491, "high", "RoleBinding ci/deployer-edit"),
     ]
     # the ReplicaSet and Pod the Deployment made are in the dump, and only the Deployment is reported
     assert result.resources == 153
@@ -67,3 +71,37 @@ def test_the_command_line_switch_shows_them() -> None:
     shown = CliRunner().invoke(app, ["lint", DUMP, "--no-cache", "--fail-on", "critical", "--include-defaults"])
     assert quiet.stdout.splitlines()[-1] == "11 findings (3 critical, 8 high) in 153 resources from 1 file; 0 errors"
     assert shown.stdout.splitlines()[-1].startswith("119 findings (3 critical, 8 high, 108 info)")
+
+
+REPO_APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: api
+      containers: [{name: web, image: "web:1"}]
+"""
+
+
+def test_a_repository_linted_against_a_dump_of_its_cluster(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tokenlint.cli import app
+
+    app_file = tmp_path / "app.yaml"
+    app_file.write_text(REPO_APP, encoding="utf-8")
+    args = ["lint", str(app_file), "--no-cache", "--format", "json"]
+    alone = json.loads(CliRunner().invoke(app, args).stdout)
+    against = json.loads(CliRunner().invoke(app, [*args, "--context", DUMP]).stdout)
+    # Alone, shop/api is unknown and the pods can reach the metadata endpoint; the dump holds
+    # the account, its binding to a Role reading secrets, and shop's default-deny egress policy.
+    assert [(f["rule"], f["severity"]) for f in alone["findings"]] == [("TL005", "high"), ("TL001", "low")]
+    assert [(f["rule"], f["severity"], f["location"]["line"]) for f in against["findings"]] == [
+        ("TL001", "high", 9),
+        ("TL201", "high", 9),
+    ]
+    assert {f["location"]["path"] for f in against["findings"]} == {str(app_file)}
