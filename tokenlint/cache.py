@@ -51,7 +51,7 @@ from tokenlint.suppress import Declared, RunsAs
 from tokenlint.yamlread import YMap, YSeq
 
 ENV_DIR = "TOKENLINT_CACHE_DIR"
-FORMAT = 3
+FORMAT = 4
 """Bump when the layout of an entry changes."""
 
 _MAGIC = b"TLC1"

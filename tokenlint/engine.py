@@ -23,7 +23,7 @@ from tokenlint import shape, suppress
 from tokenlint.cache import FileCache, FileRecord
 from tokenlint.focus import focus
 from tokenlint.index import BundleIndex
-from tokenlint.k8s import credentials
+from tokenlint.k8s import credentials, defaults
 from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.model import FieldPath, Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
@@ -51,6 +51,8 @@ class LintOptions:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     suppress: SuppressOptions = field(default_factory=SuppressOptions)
     changed: Callable[[str], bool] | None = None
+    include_defaults: bool = False
+    """Report findings on Kubernetes' own objects (at info) instead of leaving them out."""
 
 
 @dataclass
@@ -195,18 +197,27 @@ class _Run:
             self.result.errors.append(InputError(place.path, place.line, place.column, message))
 
     def finish(self) -> LintResult:
-        self._check_bundle(self.base, only_scenario=False)
+        self._check_bundle(self.base, own=None)
         for resources in self.bundles.values():
-            self._check_bundle(self.base + resources, only_scenario=True)
+            self._check_bundle(self.base + resources, own=resources)
         findings = merge_scenarios(self.result.findings)
         findings = suppress.apply(findings, self.declared, self.rules, self.options.suppress)
         overrides = self.options.severity
         findings = [replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for f in findings]
+        kept = [*self.base, *(r for resources in self.bundles.values() for r in resources)]
+        findings = defaults.quiet(findings, kept, self.options.include_defaults)
         self.result.findings = sorted(findings, key=_finding_order)
         self.result.errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0))
         return self.result
 
-    def _check_bundle(self, resources: list[Resource], only_scenario: bool) -> None:
+    def _check_bundle(self, resources: list[Resource], own: list[Resource] | None) -> None:
+        """Run the cross-file rules over ``resources``.
+
+        ``own`` are the resources of a bundle on top of the base (a chart scenario): only
+        findings on them are kept, because findings on base resources were already
+        reported by the base bundle. They are told apart by identity and file, never by
+        the scenario name, which a chart without ``ci/`` scenarios does not report.
+        """
         if not self.bundle_rules:
             return
         index = BundleIndex.build(resources)
@@ -218,9 +229,9 @@ class _Run:
         anchor = resources[0].locate if resources else (lambda _path: Location("<bundle>", 1, 1))
         for rule, ctx in self.bundle_rules:
             self._guarded(rule, anchor, rule.check, index, ctx)
-        if only_scenario:
-            # Findings on base resources were already reported by the base bundle.
-            findings[start:] = [f for f in findings[start:] if f.scenarios]
+        if own is not None:
+            mine = {(r.ref, r.origin.path) for r in own}
+            findings[start:] = [f for f in findings[start:] if (f.resource, f.location.path) in mine]
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, int, str, str]:
