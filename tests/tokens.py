@@ -75,6 +75,11 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+def fingerprint(secret: str) -> str:
+    """The name reports give a secret: the first twelve hex characters of its SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:12]
+
+
 if __name__ == "__main__":
     print("legacy", legacy_token("build", "ci-deployer", "ci-deployer-token"))
     print("bound", bound_token("shop", "api", pod="api-7d9f8-x2x4q"))
