@@ -126,8 +126,8 @@ class Binding:
         return "cluster-wide" if self.scope is None else f"in namespace {self.scope}"
 
 
-def _related(resource: Resource, path: tuple[str | int, ...], message: str) -> Related:
-    return Related(message, resource.locate(path), resource.ref)
+def _related(resource: Resource, path: tuple[str | int, ...], message: str, label: str | None = None) -> Related:
+    return Related(message, resource.locate(path), resource.ref, label)
 
 
 @dataclass(frozen=True)
@@ -160,10 +160,10 @@ class Path:
         if rule.origin is not None:
             where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
             text = f"{where} allows {grant.describe()}: {capability}"
-            steps.append(_related(rule.origin, ("rules", rule.index), text))
+            steps.append(_related(rule.origin, ("rules", rule.index), text, label=capability))
         else:
             text = f"built-in {role.display()} allows {grant.describe()}: {capability}"
-            steps.append(_related(res, ("roleRef", "name"), text))
+            steps.append(_related(res, ("roleRef", "name"), text, label=capability))
         return tuple(steps)
 
     @property
