@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, Path, reach_of
-from tokenlint.k8s.serviceaccounts import TokenMount, projected_tokens
+from tokenlint.k8s.serviceaccounts import TokenMount, api_tokens
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath, Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
@@ -41,6 +41,15 @@ def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
     return text
 
 
+def _severity(worst: Path) -> Severity:
+    """Cluster-wide, every capability is cluster-admin-equivalent (any namespace's secrets and
+    tokens, pods as any account, every node), except writing RBAC without bind or escalate,
+    which escalation prevention bounds to what the token holds: one step lower."""
+    if worst.grant.bounded:
+        return Severity.HIGH if worst.cluster_wide else Severity.MEDIUM
+    return Severity.CRITICAL if worst.cluster_wide else Severity.HIGH
+
+
 class Rule(BundleRule):
     """The finding a reader acts on first: a pod whose token walks somewhere dangerous."""
 
@@ -63,10 +72,10 @@ class Rule(BundleRule):
             if mount.mounted:
                 anchor, how = mount.field, mount.explain()
             else:
-                projected = next(projected_tokens(workload), None)
+                projected = next(api_tokens(workload), None)
                 if projected is None:
-                    continue
-                anchor, how = projected, "a projected serviceAccountToken volume"
+                    continue  # a token for another audience is no API credential
+                anchor, how = projected, "a projected serviceAccountToken volume for the API server's audience"
             account = reach.of_account(mount.key)
             worst = account.worst
             if worst is None:
@@ -75,9 +84,7 @@ class Rule(BundleRule):
                 workload.resource,
                 anchor,
                 _message(mount, account, worst),
-                # Cluster-wide, every one of these capabilities is cluster-admin-equivalent
-                # (any namespace's secrets and tokens, pods as any account, every node).
-                severity=Severity.CRITICAL if worst.cluster_wide else Severity.HIGH,
+                severity=_severity(worst),
                 related=[*_head(ctx, workload, anchor, how, mount), *worst.steps],
                 chain=True,
                 properties={
