@@ -113,9 +113,10 @@ def test_the_same_input_gives_the_same_bytes(acme: str, monkeypatch: pytest.Monk
 def test_summary_counts_and_every_finding_by_file(acme: str, monkeypatch: pytest.MonkeyPatch) -> None:
     result = lint(discover(["examples/acme-shop"]), load_rules())
     text = re.sub(r"<[^>]+>", "", re.sub(r"</td><td[^>]*>", "|", acme))
-    assert "\u25c6 high|9" in text
+    assert "\u25c6 high|6" in text
     assert "\u25b2 medium|1" in text
-    assert "TL004|rbac-wildcard-resource|\u25c6 high|2" in text
+    assert "\u25cf low|3" in text
+    assert "TL004|rbac-wildcard-resource|\u25cf low|2" in text
     assert "files|4" in text
     assert "resources|8" in text
     assert "No input errors." in text
