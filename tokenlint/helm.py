@@ -233,7 +233,7 @@ def _read_tree(chart: Path) -> _Tree:
             full = Path(dirpath, filename)
             rel = full.relative_to(chart).as_posix()
             try:  # before Helm reads the chart: a FIFO or /dev/zero there would hang it
-                data = read_input(full)
+                data = read_input(full, text=False)
             except ReadRefused as refused:
                 raise _RenderFailed(f"{rel}: {refused.message}") from None
             tree.add(rel, data, (chart / rel).as_posix())

@@ -70,8 +70,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_input(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
-    """The bytes of a regular file (symlinks followed) of at most ``limit`` bytes.
+def read_input(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_SIZE, *, text: bool = True) -> bytes:
+    """The bytes of a regular file (symlinks followed) of at most ``limit`` bytes; with
+    ``text``, binary content is refused (a chart's packaged subcharts are binary).
 
     Raises :class:`ReadRefused` for anything else, and :class:`OSError` when the file
     cannot be opened or read.
@@ -84,14 +85,14 @@ def read_input(path: str | os.PathLike[str], limit: int = DEFAULT_MAX_FILE_SIZE)
             raise ReadRefused(f"not a regular file: {_kind(info.st_mode)}")
         if info.st_size > limit:
             raise ReadRefused(_too_large(info.st_size, limit))
-        return read_stream(handle, limit)
+        return read_stream(handle, limit, text=text)
 
 
-def read_stream(handle: BinaryIO, limit: int = DEFAULT_MAX_FILE_SIZE) -> bytes:
-    """At most ``limit`` bytes of an open stream (standard input), binary content refused
-    on the first block before anything more is read."""
+def read_stream(handle: BinaryIO, limit: int = DEFAULT_MAX_FILE_SIZE, *, text: bool = True) -> bytes:
+    """At most ``limit`` bytes of an open stream (standard input); with ``text``, binary
+    content is refused on the first block before anything more is read."""
     head = _read_up_to(handle, min(FIRST_BLOCK, limit + 1))
-    if is_binary(head):
+    if text and is_binary(head):
         raise ReadRefused("binary file, not YAML or JSON")
     rest = _read_up_to(handle, limit + 1 - len(head)) if len(head) == min(FIRST_BLOCK, limit + 1) else b""
     if len(head) + len(rest) > limit:
