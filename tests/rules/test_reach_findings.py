@@ -261,4 +261,4 @@ def test_tl003_judges_every_copy_of_a_role_written_twice() -> None:
     role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n"
     text = role + "  - {apiGroups: [''], resources: [pods], verbs: ['*']}\n---\n" + role
     text += "  - {apiGroups: [''], resources: [configmaps], verbs: ['*']}\n"
-    assert [f.location.line for f in run("TL003", text)] == [5, 10]
+    assert [f.location.line for f in run("TL003", text)] == [5, 11]
