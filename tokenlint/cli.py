@@ -195,7 +195,13 @@ def _lint(
         baseline = load_baseline(baseline_file, display_path(baseline_file)) if baseline_file else None
     except BaselineError as exc:
         raise _fail(str(exc)) from None
-    inputs = discover(paths, render, excluded=config.excludes, chart_options=_chart_options(config))
+    inputs = discover(
+        paths,
+        render,
+        excluded=config.excludes,
+        chart_options=_chart_options(config),
+        max_file_size=config.max_file_size,
+    )
     if observe is not None:
         inputs = _observed(inputs, observe)
     decide = SuppressOptions(config.trusted_service_accounts, baseline, known_rules=rule_names(rules))

@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from tokenlint.model import FieldPath, Severity, dotted
+from tokenlint.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, parse_size, read_input
 from tokenlint.registry import RuleLoadError, RuleSet
 from tokenlint.yamlread import YMap, YSeq, parse_stream
 
@@ -97,6 +98,7 @@ class Config:
     trusted_service_accounts: frozenset[tuple[str, str]] = frozenset()
     charts: Mapping[Path, ChartSettings] = field(default_factory=dict)
     custom_rules: tuple[Path, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     locate: Locator = field(default=_no_lines, compare=False, repr=False)
 
     def problem(self, path: FieldPath, message: str) -> Problem:
@@ -260,19 +262,29 @@ def find_config(start: Path) -> Path | None:
     """The nearest ``.tokenlint.yaml`` (or ``.yml``), or ``pyproject.toml`` with a
     ``[tool.tokenlint]`` table, in ``start`` or one of its parents.
 
-    In one folder the dedicated file wins over pyproject.toml, as with ruff and mypy.
+    In one folder the dedicated file wins over pyproject.toml, as with ruff and mypy. A
+    folder that cannot be searched (no permission) is skipped, as is a file there that
+    cannot be read: the search goes on upwards.
     """
     for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
-            if (folder / name).is_file():
+            if _is_file(folder / name):
                 return folder / name
         pyproject = folder / PYPROJECT
         try:
-            if pyproject.is_file() and _PYPROJECT_TABLE.encode() in pyproject.read_bytes():
+            if _is_file(pyproject) and _PYPROJECT_TABLE.encode() in read_input(pyproject):
                 return pyproject
-        except OSError:
+        except (OSError, ReadRefused):
             continue
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that answers False where the folder cannot be searched (it raises)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def load_config(path: Path | None, display: str | None = None) -> Config:
@@ -284,7 +296,9 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
         return Config()
     shown = display or path.as_posix()
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
+    except ReadRefused as refused:
+        raise ConfigError([Problem(shown, None, f"cannot read: {refused.message}")]) from None
     except OSError as exc:
         raise ConfigError([Problem(shown, None, f"cannot read: {exc.strerror or exc}")]) from None
     if path.name == PYPROJECT:
@@ -349,5 +363,6 @@ def _build(data: Mapping[str, Any], root: Path, shown: str, locate: Locator) -> 
         trusted_service_accounts=frozenset(trusted),
         charts=charts,
         custom_rules=tuple((root / folder).resolve() for folder in data.get("custom-rules", ())),
+        max_file_size=parse_size(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)) or DEFAULT_MAX_FILE_SIZE,
         locate=locate,
     )
