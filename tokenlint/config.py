@@ -19,7 +19,7 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -99,6 +99,8 @@ class Config:
     charts: Mapping[Path, ChartSettings] = field(default_factory=dict)
     custom_rules: tuple[Path, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    warnings: tuple[Problem, ...] = ()
+    """Settings that do not stop a run but probably do not do what was meant."""
     locate: Locator = field(default=_no_lines, compare=False, repr=False)
 
     def problem(self, path: FieldPath, message: str) -> Problem:
@@ -308,7 +310,31 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
     problems = schema_problems(config_schema(), data, (), shown, locate)
     if problems:
         raise ConfigError(problems)
-    return _build(data, path.resolve().parent, shown, locate)
+    config = _build(data, path.resolve().parent, shown, locate)
+    root = display_folder(config.root)
+    entries = zip(data.get("custom-rules", ()), config.custom_rules, strict=True)
+    missing = [
+        Problem(shown, locate(("custom-rules", i)), f"custom-rules[{i}]: folder {entry} not found (relative to {root})")
+        for i, (entry, folder) in enumerate(entries)
+        if not folder.is_dir()
+    ]
+    if missing:
+        raise ConfigError(missing)
+    warnings = tuple(
+        Problem(shown, locate(("charts", entry)), f"charts: {entry} does not exist (relative to {root})")
+        for entry in data.get("charts", {})
+        if not (config.root / entry).exists()
+    )
+    return replace(config, warnings=warnings)
+
+
+def display_folder(folder: Path) -> str:
+    """A folder as messages show it: relative to the working directory when below it."""
+    try:
+        relative = folder.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return folder.as_posix()
+    return "the working directory" if relative == Path() else relative.as_posix()
 
 
 def _read_yaml(raw: bytes, shown: str) -> tuple[Any, Locator]:
