@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-def block_after(marker: str, language: str) -> str:
-    """The fenced block of ``language`` that follows ``marker`` in README.md."""
-    found = re.search(re.escape(marker) + r".*?```" + language + r"\n(.*?)```", README, re.S)
+def block_after(marker: str, language: str, text: str = README) -> str:
+    """The fenced block of ``language`` that follows ``marker`` in ``text`` (README.md)."""
+    found = re.search(re.escape(marker) + r".*?```" + language + r"\n(.*?)```", text, re.S)
     assert found is not None, f"no ```{language} block after {marker!r}"
     return found.group(1)
 
@@ -65,7 +65,7 @@ def test_the_configuration_example_works_as_written(tmp_path: Path, monkeypatch:
 
 def test_the_actions_page_says_what_private_repositories_and_forks_need() -> None:
     page = (ROOT / "docs" / "github-actions.md").read_text(encoding="utf-8")
-    workflow = block_after("## Workflow", "yaml")
+    workflow = block_after("## Workflow", "yaml", page)
     assert "actions: read" in workflow
     assert "security-events: write" in workflow
     assert "Advanced Security" in page
