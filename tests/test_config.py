@@ -118,6 +118,22 @@ def test_find_config_skips_folders_it_cannot_search(tmp_path: Path, monkeypatch:
     assert find_config(locked / "work") == config
 
 
+def test_a_missing_custom_rule_folder_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, ".tokenlint.yaml", "ignore: [TL007]\ncustom-rules:\n  - policies/\n")
+    assert problems_of(path) == [
+        f".tokenlint.yaml:3: custom-rules[0]: folder policies/ not found (relative to {tmp_path.resolve().as_posix()})"
+    ]
+
+
+def test_a_chart_entry_for_a_missing_path_is_a_warning_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "charts" / "real").mkdir(parents=True)
+    path = write(tmp_path, ".tokenlint.yaml", "charts:\n  charts/real: {namespace: a}\n  charts/gone: {namespace: b}\n")
+    config = load_config(path, ".tokenlint.yaml")
+    assert [str(w) for w in config.warnings] == [
+        f".tokenlint.yaml:3: charts: charts/gone does not exist (relative to {tmp_path.resolve().as_posix()})"
+    ]
+
+
 def test_a_configuration_that_is_not_a_regular_file_is_an_error_not_a_hang(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.yaml")
     assert problems_of(tmp_path / "fifo.yaml") == ["fifo.yaml: cannot read: not a regular file: a named pipe (FIFO)"]
@@ -135,6 +151,7 @@ def test_no_config_means_the_defaults(tmp_path: Path) -> None:
 
 
 def test_load_reads_every_setting(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
     path = write(tmp_path, ".tokenlint.yaml", FULL)
     config = load_config(path, ".tokenlint.yaml")
     assert config.source == ".tokenlint.yaml"
