@@ -126,7 +126,7 @@ def _tgz_members(tgz: Path) -> dict[str, bytes]:
             if name.is_absolute() or ".." in name.parts:
                 continue  # never trust archive paths outside the chart
             if member.size > DEFAULT_MAX_FILE_SIZE:  # a sparse or highly compressed giant
-                raise _RenderFailed(
+                raise RenderFailed(
                     f"{name}: {format_size(member.size)}, above the limit of {format_size(DEFAULT_MAX_FILE_SIZE)}"
                 )
             handle = archive.extractfile(member)
@@ -220,7 +220,7 @@ def _read_tree(chart: Path) -> _Tree:
             try:  # before Helm reads the chart: a FIFO or /dev/zero there would hang it
                 data = read_input(full, text=False)
             except ReadRefused as refused:
-                raise _RenderFailed(f"{rel}: {refused.message}") from None
+                raise RenderFailed(f"{rel}: {refused.message}") from None
             tree.add(rel, data, (chart / rel).as_posix())
     return tree
 
