@@ -147,6 +147,14 @@ KubeVersionOption = Annotated[
 HelmOption = Annotated[
     Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
 ]
+KustomizeOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--kustomize",
+        help="Render kustomizations with this kustomize (or kubectl) binary (default: kustomize, else kubectl,"
+        " on PATH).",
+    ),
+]
 
 
 def _chart_options(config: Config) -> Callable[[Path, RenderOptions], RenderOptions]:
@@ -174,6 +182,7 @@ def _lint(
     baseline_file: Path | None = None,
     cache_dir: Path | None = None,
     scope: ChangeScope | None = None,
+    kustomize: Path | None = None,
 ) -> tuple[LintResult, RuleSet]:
     """Configuration -> rules -> inputs -> engine: the run shared by 'lint' and 'baseline create'.
 
@@ -185,7 +194,9 @@ def _lint(
         baseline = load_baseline(baseline_file, display_path(baseline_file)) if baseline_file else None
     except BaselineError as exc:
         raise _fail(str(exc)) from None
-    inputs = discover(paths, render, excluded=config.excludes, chart_options=_chart_options(config))
+    inputs = discover(
+        paths, render, excluded=config.excludes, chart_options=_chart_options(config), kustomize=kustomize
+    )
     decide = SuppressOptions(config.trusted_service_accounts, baseline, known_rules=rule_names(rules))
     options = LintOptions(
         namespace=render.namespace or "default",
@@ -217,6 +228,7 @@ def lint_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
     baseline_file: Annotated[
         Optional[Path],
@@ -253,7 +265,7 @@ def lint_command(
     cache = None if no_cache else cache_dir or default_directory()
     inputs = (context or ["."]) if changed_only else paths
     scope = ChangeScope.of(paths) if changed_only else None
-    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope)
+    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope, kustomize)
     report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
     text = FORMATTERS[output_format.value](report)
     if output is None:
@@ -284,11 +296,12 @@ def baseline_create_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Write the fingerprints of the current unsuppressed findings to FILE, for --baseline."""
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
-    result, _ = _lint(paths, config_file, select, ignore, render)
+    result, _ = _lint(paths, config_file, select, ignore, render, kustomize=kustomize)
     if result.errors:
         # A baseline of a partial run would hide nothing of the inputs that failed.
         for error in result.errors:
@@ -320,13 +333,14 @@ def paths_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    kustomize: KustomizeOption = None,
 ) -> None:
     """Show, per service account, what its token reaches and which workloads carry it."""
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
     from tokenlint.formatters.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
     from tokenlint.paths import collect
 
-    view = collect(discover(paths, render), LintOptions(namespace=render.namespace or "default"))
+    view = collect(discover(paths, render, kustomize=kustomize), LintOptions(namespace=render.namespace or "default"))
     sys.stdout.write(PATHS_FORMATTERS[output_format.value](view))
     raise typer.Exit(EXIT_USAGE if view.errors else 0)
 
