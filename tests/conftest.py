@@ -25,3 +25,9 @@ def load_script(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], ModuleType]:
         return module
 
     return load
+
+
+@pytest.fixture
+def at_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository root, so that paths in findings read as a user sees them."""
+    monkeypatch.chdir(SCRIPTS.parent)

@@ -167,7 +167,7 @@ def test_unwritable_output_is_a_usage_error(workdir: Path) -> None:
 def test_version() -> None:
     outcome = invoke("--version")
     assert outcome.exit_code == 0
-    assert outcome.stdout == f"tokenlint {__version__}\n"
+    assert outcome.stdout == f"tokenlint {__version__} (built-in roles: Kubernetes 1.34 bootstrap policy)\n"
 
 
 def test_rules_lists_every_rule_with_severity() -> None:

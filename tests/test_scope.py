@@ -52,3 +52,14 @@ def test_a_changed_chart_file_puts_the_whole_chart_in_scope(repo: Path) -> None:
     assert not scope.touches("charts/webapp/templates/deployment.yaml")
     assert ChangeScope.of(["charts/web/templates/_helpers.tpl"]).charts == ("charts/web",)
     assert ChangeScope.of(["deploy/api.yaml"]).charts == ()
+
+
+def test_context_only_reports_findings_located_in_the_paths_and_every_input_error(repo: Path) -> None:
+    (repo / "deploy").mkdir()
+    in_folder = finding("deploy/api.yaml", "cluster.yaml")
+    in_context = finding("cluster.yaml", "deploy/api.yaml")
+    errors = [InputError("cluster.yaml", 2, 1, "bad")]
+    result = LintResult(findings=[in_folder, in_context], errors=errors)
+    kept = ChangeScope.of(["deploy"], context_only=True).restrict(result)
+    assert kept.findings == [in_folder]
+    assert kept.errors == errors

@@ -4,8 +4,9 @@ Each rule reports the role rules of the input that grant its capability, bound o
 dangerous rule in an unbound role is one ``RoleBinding`` away from being live (a Helm
 value, a later commit), so it is still reported, at low severity, and the message says
 that nothing in the bundle binds it. A rule limited by ``resourceNames`` is reported at
-medium at most and says so. Built-in roles the input only references (``admin``,
-``edit``...) have no rule to point at: the finding is on each binding's ``roleRef``.
+medium at most and says so. Built-in roles (``admin``, ``edit``, ``system:*``...) are not the reader's to edit,
+whether the input only references them or holds them as Kubernetes' own objects (a
+cluster dump): the finding is on each binding's ``roleRef``.
 
 Rules equal to cluster-admin's (``*`` verbs, resources and groups) are left to TL003,
 TL004 and TL110, which name that power directly instead of listing every capability.
@@ -17,10 +18,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from tokenlint.index import BundleIndex
+from tokenlint.k8s.defaults import is_kubernetes_own
 from tokenlint.k8s.rbac import Capability, Grant, RoleView
 from tokenlint.k8s.reach import Binding, reach_of
 from tokenlint.model import Severity
 from tokenlint.rule import BundleRule, Context
+
+CAPABILITY_FIX_ADVICE = (
+    "no automatic change: which permissions the role's holders need cannot be known from the files; narrow the rule"
+    " (verbs, resources, resourceNames) or remove the binding"
+)
+"""What ``tokenlint fix`` says of every capability finding: a person must choose what to keep."""
 
 
 def bound_text(bindings: list[Binding]) -> str:
@@ -31,6 +39,13 @@ def bound_text(bindings: list[Binding]) -> str:
     more = f" and {len(bindings) - 1} more" if len(bindings) > 1 else ""
     scopes = sorted({b.where() for b in bindings})
     return f"bound {', '.join(scopes)} by {first}{more}"
+
+
+def _not_the_readers(grant: Grant) -> bool:
+    """A rule of a built-in role, absent from the input or Kubernetes' own object in a dump:
+    nobody edits it, so the binding that hands it out is where the finding belongs."""
+    origin = grant.rule.origin
+    return origin is None or is_kubernetes_own(origin)
 
 
 class CapabilityRule(BundleRule):
@@ -77,7 +92,7 @@ class CapabilityRule(BundleRule):
                 g
                 for rules in self._mine(binding.role).values()
                 for g in rules
-                if g.rule.origin is None and (binding.scope is None or not g.cluster_only)
+                if _not_the_readers(g) and (binding.scope is None or not g.cluster_only)
             ]
             if not builtin:
                 continue

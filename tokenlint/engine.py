@@ -23,6 +23,7 @@ from tokenlint import shape, suppress
 from tokenlint.cache import FileCache, FileRecord
 from tokenlint.focus import focus
 from tokenlint.index import BundleIndex
+from tokenlint.k8s import defaults
 from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.model import FieldPath, Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
@@ -50,6 +51,8 @@ class LintOptions:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     suppress: SuppressOptions = field(default_factory=SuppressOptions)
     changed: Callable[[str], bool] | None = None
+    include_defaults: bool = False
+    """Report findings on Kubernetes' own objects (at info) instead of leaving them out."""
 
 
 @dataclass
@@ -198,6 +201,8 @@ class _Run:
         findings = suppress.apply(findings, self.declared, self.rules, self.options.suppress)
         overrides = self.options.severity
         findings = [replace(f, severity=overrides[f.rule]) if f.rule in overrides else f for f in findings]
+        kept = [*self.base, *(r for resources in self.bundles.values() for r in resources)]
+        findings = defaults.quiet(findings, kept, self.options.include_defaults)
         self.result.findings = sorted(findings, key=_finding_order)
         self.result.errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0))
         return self.result

@@ -18,36 +18,48 @@ from pathlib import Path
 
 from tokenlint.engine import LintResult
 from tokenlint.model import Finding
-from tokenlint.sources import display_path
+from tokenlint.sources import STDIN_NAME, display_path
 
 CHART_FILE = "Chart.yaml"
 
 
 @dataclass(frozen=True)
 class ChangeScope:
-    """Changed files and the chart folders that hold one, as the engine displays paths."""
+    """Changed files and the chart folders that hold one, as the engine displays paths.
+
+    The same scope serves ``--context`` without ``--changed-only``: the context is read to
+    resolve accounts, bindings, roles and policies, and only findings located in the
+    paths given as arguments (files, or folders and what is below them) are reported.
+    ``context_only`` marks that use: a finding of the context with a link in those paths
+    belongs to the context, and an input error anywhere is kept, since a context that
+    cannot be read changes the answers.
+    """
 
     files: frozenset[str]
     charts: tuple[str, ...]
+    context_only: bool = False
 
     @classmethod
-    def of(cls, paths: Sequence[str]) -> ChangeScope:
-        files = frozenset(display_path(Path(p)) for p in paths)
+    def of(cls, paths: Sequence[str], context_only: bool = False) -> ChangeScope:
+        files = frozenset(STDIN_NAME if p == "-" else display_path(Path(p)) for p in paths)
         charts = {chart for chart in map(_chart_of, files) if chart is not None}
-        return cls(files, tuple(sorted(charts)))
+        charts |= {f for f in files if Path(f).is_dir()}
+        return cls(files, tuple(sorted(charts)), context_only)
 
     def touches(self, path: str) -> bool:
         return path in self.files or any(chart == "." or path.startswith(f"{chart}/") for chart in self.charts)
 
     def _keeps(self, finding: Finding) -> bool:
-        return self.touches(finding.location.path) or any(self.touches(r.location.path) for r in finding.related)
+        if self.touches(finding.location.path):
+            return True
+        return not self.context_only and any(self.touches(r.location.path) for r in finding.related)
 
     def restrict(self, result: LintResult) -> LintResult:
         """The findings and input errors in scope; counts still describe the whole run."""
         return replace(
             result,
             findings=[f for f in result.findings if self._keeps(f)],
-            errors=[e for e in result.errors if self.touches(e.path)],
+            errors=[e for e in result.errors if self.context_only or self.touches(e.path)],
         )
 
 

@@ -7,8 +7,9 @@ resource names all cover it; verbs of one rule never combine with resources of a
 and any other ``*`` (``pods/*``) is literal and matches no request (Kubernetes declined
 ``resource/*`` on purpose: kubernetes/kubernetes#78936). Roles are resolved the way the
 API server does it: a roleRef names a Role in the binding's namespace or a ClusterRole;
-an aggregated ClusterRole holds the rules of every ClusterRole its selectors match; the
-built-in roles ``cluster-admin``, ``admin``, ``edit`` and ``view`` are known by name.
+an aggregated ClusterRole holds the rules of every ClusterRole its selectors match; every
+role of Kubernetes' bootstrap policy (:mod:`tokenlint.k8s.bootstrap`) is known by name, with
+the aggregation that builds ``admin``, ``edit`` and ``view``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from functools import cached_property
 from typing import Any
 
 from tokenlint.index import BundleIndex
+from tokenlint.k8s import bootstrap
+from tokenlint.k8s.bootstrap import BuiltinRole
 from tokenlint.k8s.labels import Selector, parse_selector
 from tokenlint.k8s.policy import ALL, strings, written_rules
 from tokenlint.resources import Resource
@@ -245,35 +248,19 @@ def _named_verbs(rule: PolicyRule, verbs: set[str]) -> set[str]:
     return verbs - _NAMELESS_VERBS if rule.names else verbs
 
 
-# Built-in roles, from plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go. Only the
-# rules that matter to the capabilities above are modelled; edit and admin aggregate the
-# rules below them through the same labels the real roles use.
-_AGG = "rbac.authorization.k8s.io/aggregate-to-"
-_READ = "get list watch"
-_EDIT = "create delete deletecollection patch update"
-_BUILTIN_RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
-    CLUSTER_ADMIN: (("*", "*", "*"),),
-    "admin": (
-        (RBAC_GROUP, "rolebindings roles", f"{_EDIT} {_READ}"),
-        ("authorization.k8s.io", "localsubjectaccessreviews", "create"),
-    ),
-    "edit": (
-        ("", "pods/attach pods/exec pods/portforward pods/proxy secrets services/proxy", _READ),
-        ("", "serviceaccounts", "impersonate"),
-        ("", "pods pods/attach pods/exec pods/portforward pods/proxy", _EDIT),
-        ("", "configmaps persistentvolumeclaims replicationcontrollers secrets serviceaccounts services", _EDIT),
-        ("", "serviceaccounts/token", "create"),
-        ("apps", "daemonsets deployments replicasets statefulsets", _EDIT),
-        ("batch", "cronjobs jobs", _EDIT),
-    ),
-    "view": (
-        ("", "configmaps endpoints persistentvolumeclaims pods replicationcontrollers serviceaccounts services", _READ),
-        ("apps", "daemonsets deployments replicasets statefulsets", _READ),
-        ("batch", "cronjobs jobs", _READ),
-    ),
-}
-_BUILTIN_LABELS = {"edit": {f"{_AGG}admin": "true"}, "view": {f"{_AGG}edit": "true"}}
-BUILTIN_ROLES = frozenset(_BUILTIN_RULES)
+def _builtin_rules(role: BuiltinRole) -> tuple[PolicyRule, ...]:
+    """The rules of a bootstrap-policy role, without a place in the input to point at."""
+    return tuple(
+        PolicyRule(
+            frozenset(rule.get("apiGroups", ())),
+            frozenset(rule.get("resources", ())),
+            frozenset(rule.get("verbs", ())),
+            tuple(rule.get("resourceNames", ())),
+            None,
+            i,
+        )
+        for i, rule in enumerate(role.rules)
+    )
 
 
 RoleKey = tuple[str, str | None, str]
@@ -354,9 +341,12 @@ class Roles:
     def _resolve(self, kind: str, namespace: str | None, name: str) -> RoleView:
         if kind == "Role":
             role = self._index.roles.get((namespace, name)) if namespace else None
-            if role is None:
+            if role is not None:
+                return self._view(kind, namespace, name, role, _written(role))
+            known = bootstrap.role(namespace, name) if namespace else None
+            if known is None:
                 return RoleView(kind, namespace, name, None)
-            return self._view(kind, namespace, name, role, _written(role))
+            return self._view(kind, namespace, name, None, _builtin_rules(known), builtin=True)
         if kind != "ClusterRole":
             return RoleView(kind, namespace, name, None)
         role = self._index.cluster_roles.get(name)
@@ -364,14 +354,13 @@ class Roles:
             return self._view(kind, None, name, role, self._aggregate(name, role), aggregated=True)
         if role is not None:
             return self._view(kind, None, name, role, _written(role))
-        if name in BUILTIN_ROLES:
-            base = tuple(
-                PolicyRule(frozenset({g}), frozenset(r.split()), frozenset(v.split()), (), None, i)
-                for i, (g, r, v) in enumerate(_BUILTIN_RULES[name])
-            )
-            rules = base + self._aggregated_into(name, _builtin_selectors(name))
-            return self._view(kind, None, name, None, rules, builtin=True)
-        return RoleView(kind, None, name, None)
+        known = bootstrap.cluster_role(name)
+        if known is None:
+            return RoleView(kind, None, name, None)
+        if known.selectors is not None:
+            rules = self._aggregated_into(name, tuple(parse_selector(s) for s in known.selectors))
+            return self._view(kind, None, name, None, rules, builtin=True, aggregated=True)
+        return self._view(kind, None, name, None, _builtin_rules(known), builtin=True)
 
     @staticmethod
     def _view(
@@ -410,17 +399,10 @@ class Roles:
             self._resolving.discard(name)
 
     def _cluster_role_labels(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """Every ClusterRole an aggregation can select: the input's and the built-in ones
-        it does not redefine (edit and view carry aggregation labels of their own)."""
+        """Every ClusterRole an aggregation can select: the input's, and the built-in ones it
+        does not redefine (``system:aggregate-to-edit``, and edit itself, feed admin)."""
         for name, role in self._index.cluster_roles.items():
             yield name, role.labels
-        for name, labels in _BUILTIN_LABELS.items():
-            if name not in self._index.cluster_roles:
-                yield name, labels
-
-
-def _builtin_selectors(name: str) -> tuple[Selector, ...]:
-    """admin, edit and view aggregate every ClusterRole labelled ``aggregate-to-<name>``."""
-    if name == CLUSTER_ADMIN:
-        return ()
-    return (parse_selector({"matchLabels": {f"{_AGG}{name}": "true"}}),)
+        for builtin in bootstrap.cluster_roles():
+            if builtin.labels and builtin.name not in self._index.cluster_roles:
+                yield builtin.name, builtin.labels
