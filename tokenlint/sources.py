@@ -115,14 +115,15 @@ def discover(
     seen: set[Path] = set()
     charts: dict[Path, Path] = {}
     kustomizations: dict[Path, Path] = {}
-    files: list[tuple[Path, str]] = []
+    # Files are read once every kustomization is known: those it consumes are not read.
+    files: list[tuple[Path, str] | InputError] = []
     for raw in paths:
         if raw == STDIN:
-            yield read_file(Path(STDIN), STDIN_NAME)
+            files.append((Path(STDIN), STDIN_NAME))
             continue
         path = Path(raw)
         if not path.exists():
-            yield InputError(path.as_posix(), None, None, "no such file or directory")
+            files.append(InputError(path.as_posix(), None, None, "no such file or directory"))
             continue
         for item in walk(path) if path.is_dir() and not (path / CHART_FILE).is_file() else [path]:
             chart = _chart_of(item) if item is path or item.is_dir() or _is_chart_archive(item) else None
@@ -149,9 +150,11 @@ def discover(
 
         forest = Forest()
         consumed = forest.consumed(kustomizations.values())
-    for item, shown in files:
-        if item.resolve() not in consumed:
-            yield read_file(item, shown)
+    for pending in files:
+        if isinstance(pending, InputError):
+            yield pending
+        elif pending[1] == STDIN_NAME or pending[0].resolve() not in consumed:
+            yield read_file(*pending)
     if charts:
         from tokenlint.charts import chart_streams  # Helm is loaded only when a chart is linted
         from tokenlint.helmoptions import RenderOptions
