@@ -322,3 +322,70 @@ def test_sarif_carries_the_same_edits_as_suggested_fixes(tmp_path: Path) -> None
         ],
     }
     assert fixes == [[expected], [expected]]
+
+
+def test_two_fixes_that_meet_on_one_line_are_both_made(tmp_path: Path) -> None:
+    folder = copy(tmp_path, CASES / "expiry" / "before")
+    pod = folder / "reports.yaml"
+    text = pod.read_text().replace("  automountServiceAccountToken: false\n", "")
+    # expirationSeconds last: the pod spec's new key goes right after the line TL006 changes.
+    week = "              expirationSeconds: 604800   # one week: the vault agent was slow to renew\n"
+    pod.write_text(text.replace(week, "").replace("              path: token\n", "              path: token\n" + week))
+
+    result = run(folder, "fix", "--select", "TL001,TL006", ".")
+
+    assert result.exit_code == 0, result.output
+    assert pod.read_text().endswith(
+        "              path: token\n"
+        "              expirationSeconds: 86400   # one week: the vault agent was slow to renew\n"
+        "  automountServiceAccountToken: false\n"
+    )
+    assert [f["rule"] for f in lint_json(folder) if f["rule"] in ("TL001", "TL006")] == []
+
+
+CHART_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+"""
+
+
+def test_helm_charts_are_never_edited(tmp_path: Path) -> None:
+    chart = tmp_path / "web"
+    write(chart, "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    write(chart / "templates", "deployment.yaml", CHART_DEPLOYMENT)
+    before = tree(chart)
+
+    result = run(chart, "fix", ".")
+
+    assert tree(chart) == before
+    assert (
+        "templates/deployment.yaml:11:5: TL001 Deployment default/release-name-web: needs a person:"
+        " set spec.template.spec.automountServiceAccountToken: false on Deployment default/release-name-web"
+        " where it is written (tokenlint edits plain manifests only: change the chart's template or values)\n"
+    ) in result.stdout
+    assert "TL005 Deployment default/release-name-web: needs a person: add this manifest to the chart" in (
+        result.stdout
+    )
+    assert "\n0 findings fixed in 0 files; 2 not changed automatically\n" in result.stdout
+
+
+def test_sarif_suggests_nothing_for_rendered_charts(tmp_path: Path) -> None:
+    chart = tmp_path / "web"
+    write(chart, "Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    write(chart / "templates", "deployment.yaml", CHART_DEPLOYMENT)
+
+    log = json.loads(run(chart, "lint", "--format", "sarif", ".").stdout)
+
+    assert [r for r in log["runs"][0]["results"] if "fixes" in r] == []

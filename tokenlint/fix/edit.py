@@ -11,8 +11,8 @@ hold exactly the data of the original with that one field set, or it is left alo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from io import StringIO
 from typing import Any
 
@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from tokenlint.model import FieldPath, ResourceRef
+from tokenlint.model import FieldPath, ResourceRef, SetField
 
 _SCALAR = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^']|'')*'|[^\s#][^#\n\r]*?(?=\s*(?:#|$))")
 """One scalar on a line: double-quoted, single-quoted, or plain up to a comment or the end."""
@@ -63,6 +63,42 @@ def _documents(text: str) -> list[Any]:
         raise Refused(f"the file cannot be edited safely: {str(error).splitlines()[0]}") from None
 
 
+_MARKER = re.compile(r"(?:---|\.\.\.)(?:[ \t]|\r?\n|$)")
+"""A document marker at the start of a line: YAML forbids it inside any content."""
+
+
+class _Stream:
+    """A file's lines and its documents, each parsed only when it may hold what is looked for.
+
+    The round-trip loader is pure Python, some fifty times slower than the C parser the
+    linter uses, and a rendered chart holds hundreds of documents: parsing only the
+    documents whose text names the resource keeps ``fix`` on a large tree in seconds.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines(keepends=True)
+        starts = [0] + [i for i, line in enumerate(self.lines) if i and _MARKER.match(line)]
+        self.spans = list(zip(starts, [*starts[1:], len(self.lines)], strict=True))
+        self._parsed: dict[int, list[Any]] = {}
+
+    def documents(self, span: int) -> list[Any]:
+        if span not in self._parsed:
+            first, end = self.spans[span]
+            self._parsed[span] = _documents("".join(self.lines[first:end]))
+        return self._parsed[span]
+
+    def find(self, ref: ResourceRef) -> tuple[int, Any]:
+        """The span holding ``ref`` and its object; it must be there exactly once."""
+        found: list[tuple[int, Any]] = []
+        for span, (first, end) in enumerate(self.spans):
+            text = "".join(self.lines[first:end])
+            if ref.name in text and ref.kind in text:
+                found.extend((span, node) for node in _candidates(self.documents(span)) if _is(node, ref))
+        if len(found) != 1:
+            raise Refused(f"{ref.display()} is {'not' if not found else 'more than once'} in the file")
+        return found[0]
+
+
 def _candidates(documents: list[Any]) -> Iterator[dict[str, Any]]:
     """Every object of the file: each document, and each item of a List document."""
     for doc in documents:
@@ -75,6 +111,11 @@ def _candidates(documents: list[Any]) -> Iterator[dict[str, Any]]:
             yield doc
 
 
+def _target(documents: list[Any], ref: ResourceRef) -> Any:
+    """The one object of ``documents`` that is ``ref`` (``_Stream.find`` made sure of one)."""
+    return next(node for node in _candidates(documents) if _is(node, ref))
+
+
 def _is(node: dict[str, Any], ref: ResourceRef) -> bool:
     meta = node.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
@@ -84,13 +125,6 @@ def _is(node: dict[str, Any], ref: ResourceRef) -> bool:
         and (meta.get("name") or meta.get("generateName")) == ref.name
         and (namespace is None or namespace == ref.namespace)
     )
-
-
-def _target(documents: list[Any], ref: ResourceRef) -> Any:
-    found = [node for node in _candidates(documents) if _is(node, ref)]
-    if len(found) != 1:
-        raise Refused(f"{ref.display()} is {'not' if not found else 'more than once'} in the file")
-    return found[0]
 
 
 def _check_plain(node: Any, where: str) -> None:
@@ -126,30 +160,52 @@ def _scalar_text(value: bool | int | str) -> str:
     raise Refused("only booleans and integers are set by fixes")
 
 
-def set_field(text: str, ref: ResourceRef, path: FieldPath, value: bool | int | str) -> TextEdit:
-    """The one-line edit that sets ``path`` of ``ref`` to ``value`` in ``text``."""
-    documents = _documents(text)
-    parent = _parent(_target(documents, ref), path)
+def field_edits(text: str, changes: Sequence[SetField]) -> list[TextEdit]:
+    """One edit per change, all against ``text``, proven together."""
+    stream = _Stream(text)
+    located = [(stream.find(change.resource), change) for change in changes]
+    edits = [_edit(stream, span, node, change) for (span, node), change in located]
+    if len({edit.first for edit in edits}) < len(edits):
+        raise _SameLine
+    for span in {span for (span, _), _ in located}:
+        _prove(stream, span, [c for (s, _), c in located if s == span], edits)
+    return edits
+
+
+def set_fields(text: str, changes: Sequence[SetField]) -> str:
+    """``text`` with every change made; changes that meet on one line are made one after another."""
+    try:
+        return apply(text, field_edits(text, changes))
+    except _SameLine:
+        for change in changes:
+            text = apply(text, field_edits(text, [change]))
+        return text
+
+
+class _SameLine(Refused):
+    """Two edits of one pass touch one line; they are made one at a time instead."""
+
+
+def _edit(stream: _Stream, span: int, root: CommentedMap, change: SetField) -> TextEdit:
+    path = change.path
+    parent = _parent(root, path)
     key = path[-1]
-    lines = text.splitlines(keepends=True)
-    new = _scalar_text(value)
-    if key in parent:
-        line, column = parent.lc.value(key)
-        _check_plain(parent[key], ".".join(map(str, path)))
-        if isinstance(parent[key], (CommentedMap, CommentedSeq)):
-            raise Refused(f"{key} holds a collection, not a value")
-        old = lines[line]
-        match = _SCALAR.match(old, column)
-        if match is None:
-            raise Refused(f"the value of {key} spans several lines")
-        edit = _replacing(line, old, old[: match.start()] + new + old[match.end() :])
-    else:
-        edit = _append(lines, parent, f"{key}: {new}")
-    _prove(text, documents, ref, path, value, edit)
-    return edit
+    new = _scalar_text(change.value)
+    first, end = stream.spans[span]
+    if key not in parent:
+        return _append(stream.lines, first, end, parent, f"{key}: {new}")
+    line, column = parent.lc.value(key)
+    _check_plain(parent[key], ".".join(map(str, path)))
+    if isinstance(parent[key], (CommentedMap, CommentedSeq)):
+        raise Refused(f"{key} holds a collection, not a value")
+    old = stream.lines[first + line]
+    match = _SCALAR.match(old, column)
+    if match is None:
+        raise Refused(f"the value of {key} spans several lines")
+    return _replacing(first + line, old, old[: match.start()] + new + old[match.end() :])
 
 
-def _append(lines: list[str], mapping: CommentedMap, entry: str) -> TextEdit:
+def _append(lines: list[str], first: int, end: int, mapping: CommentedMap, entry: str) -> TextEdit:
     """A new last key of a block mapping, at the indentation of its other keys.
 
     The mapping ends before the first line, after its last key, that is indented less
@@ -160,15 +216,13 @@ def _append(lines: list[str], mapping: CommentedMap, entry: str) -> TextEdit:
     if not keys:
         raise Refused("the mapping is empty")
     line, column = mapping.lc.key(keys[-1])
-    last = line
-    for number in range(line + 1, len(lines)):
+    last = first + line
+    for number in range(last + 1, end):
         content = lines[number].strip()
         if not content or content.startswith("#"):
             continue
         indent = len(lines[number]) - len(lines[number].lstrip(" "))
-        if indent < column or (indent == column and not content.startswith("-")) or content in ("---", "..."):
-            break
-        if content.startswith(("---", "...")) and indent == 0:
+        if indent < column or (indent == column and not content.startswith("-")):
             break
         last = number
     eol = "\r\n" if lines[last].endswith("\r\n") else "\n"
@@ -192,12 +246,19 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _prove(text: str, before: list[Any], ref: ResourceRef, path: FieldPath, value: object, edit: TextEdit) -> None:
-    """The edited text must hold exactly the original data with the one field set."""
-    expected = _plain(before)
-    node = _target(expected, ref)
-    for step in path[:-1]:
-        node = node[step]
-    node[path[-1]] = value
-    if _plain(_documents(apply(text, [edit]))) != expected:
+def _prove(stream: _Stream, span: int, changes: Sequence[SetField], edits: list[TextEdit]) -> None:
+    """The edited document must hold exactly its original data with the fields set.
+
+    Edits replace whole lines inside one document, so the other documents of the file
+    cannot change; this document is read back and compared.
+    """
+    expected = _plain(stream.documents(span))
+    for change in changes:
+        node = _target(expected, change.resource)
+        for step in change.path[:-1]:
+            node = node[step]
+        node[change.path[-1]] = change.value
+    first, end = stream.spans[span]
+    mine = [replace(e, first=e.first - first, last=e.last - first) for e in edits if first < e.first <= end]
+    if _plain(_documents(apply("".join(stream.lines[first:end]), mine))) != expected:
         raise Refused("the edit would change more than the field")

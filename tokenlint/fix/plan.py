@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from tokenlint.fix.edit import Refused, apply, set_field
+from tokenlint.fix.edit import Refused, set_fields
 from tokenlint.model import AddResource, Finding, SetField, dotted
 
 
@@ -127,11 +127,8 @@ class _Planner:
         if self.digests.get(path) != digest(data):
             self.plan.left_alone[path] = "it changed since it was linted; run fix again"
             return
-        edited = text
         try:
-            # One edit at a time, each proven on the text the previous one left.
-            for change in changes:
-                edited = apply(edited, [set_field(edited, change.resource, change.path, change.value)])
+            edited = set_fields(text, changes)
         except Refused as refused:
             self.plan.left_alone[path] = str(refused)
             return

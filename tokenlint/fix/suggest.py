@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokenlint.fix.edit import Refused, TextEdit, set_field
+from tokenlint.fix.edit import Refused, TextEdit, field_edits
 from tokenlint.fix.plan import digest
 from tokenlint.model import Finding, SetField
 
@@ -53,7 +53,8 @@ def _edit(change: SetField, texts: dict[str, str | None], digests: Mapping[str, 
     if text is None:
         return None
     try:
-        return change.file, set_field(text, change.resource, change.path, change.value)
+        (edit,) = field_edits(text, [change])
+        return change.file, edit
     except Refused:
         return None
 
