@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from tokenlint.k8s.policy import ALL, ROLE_KINDS, describe_targets, entries, written_rules
+from tokenlint.index import BundleIndex
+from tokenlint.k8s.policy import ALL, describe_targets, entries
 from tokenlint.model import Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.rolerule import weighed_rules
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "rbac-wildcard-verb"
 
 
-class Rule(ResourceRule):
+class Rule(BundleRule):
     """``verbs: ["*"]`` grants every verb, including the escalation verbs and future ones."""
 
     meta = RuleMeta(
@@ -23,15 +24,16 @@ class Rule(ResourceRule):
             "no automatic change: which verbs the role needs cannot be known from the files; list them instead of '*'"
         ),
     )
-    kinds = ROLE_KINDS
 
-    def check(self, resource: Resource, ctx: Context) -> None:
-        for i, rule in written_rules(resource):
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        for resource, i, rule, weight in weighed_rules(index):
             for j, verb in entries(rule, "verbs"):
                 if verb == ALL:
                     ctx.report(
                         resource,
                         ("rules", i, "verbs", j),
                         f"verbs '*' in rules[{i}] allows every verb on {describe_targets(rule)}, present and future, "
-                        "including escalate, bind and impersonate where they apply; list only the verbs needed",
+                        f"including escalate, bind and impersonate where they apply; list only the verbs needed"
+                        f"{weight.note}",
+                        severity=weight.severity,
                     )

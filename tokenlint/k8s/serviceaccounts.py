@@ -132,3 +132,23 @@ def projected_tokens(workload: Workload) -> Iterator[FieldPath]:
         for s, source in enumerate(sources):
             if isinstance(source, dict) and isinstance(source.get("serviceAccountToken"), dict):
                 yield workload.path("volumes", v, "projected", "sources", s, "serviceAccountToken")
+
+
+API_AUDIENCE_PREFIX = "https://kubernetes.default.svc"
+"""The audience most clusters give the API server (its ``--api-audiences`` default to the
+service account issuer, which kubeadm, EKS, AKS and kind set to this URL or below it)."""
+
+
+def api_tokens(workload: Workload) -> Iterator[FieldPath]:
+    """The projected ``serviceAccountToken`` sources whose token the API server accepts.
+
+    With no ``audience`` the kubelet requests the token for the API server's own audiences
+    (``pkg/kubelet/token``, TokenRequest with empty audiences), so it is an API credential
+    like the automounted one. A token for another audience (a vault, a service mesh) is
+    rejected by the API server's authenticator (audience mismatch) and is not one.
+    """
+    for path in projected_tokens(workload):
+        source = workload.resource.get(path)
+        audience = source.get("audience") if isinstance(source, dict) else None
+        if not audience or (isinstance(audience, str) and audience.startswith(API_AUDIENCE_PREFIX)):
+            yield path
