@@ -37,8 +37,7 @@ def test_each_overlay_is_its_own_bundle_located_in_base_and_patch(in_trees: Path
         # the Role is in both overlays, renamed and in two namespaces: two objects
         ("TL101", "shop/base/rbac.yaml", 6, HARDENED),
         ("TL101", "shop/base/rbac.yaml", 6, PROD),
-        # the patch turns the token on: the finding is on the patch's line
-        ("TL001", "shop/overlays/prod/automount.yaml", 8, PROD),
+        # the patch turns the token on: the chain starts on the patch's line
         ("TL201", "shop/overlays/prod/automount.yaml", 8, PROD),
     ]
     assert not result.errors
@@ -70,19 +69,19 @@ def test_a_base_named_alone_is_a_root(in_trees: Path) -> None:
 
 
 def test_a_patch_file_named_alone_stands_for_its_kustomization(in_trees: Path) -> None:
-    result = run("shop/overlays/prod/automount.yaml", select=("TL001",))
-    assert brief(result) == [("TL001", "shop/overlays/prod/automount.yaml", 8, PROD)]
+    result = run("shop/overlays/prod/automount.yaml", select=("TL201",))
+    assert brief(result) == [("TL201", "shop/overlays/prod/automount.yaml", 8, PROD)]
 
 
 def test_inline_and_json6902_patches_point_into_the_kustomization(in_trees: Path) -> None:
-    result = run("patched", select=("TL001", "TL003"))
+    result = run("patched", select=("TL003", "TL201"))
     assert brief(result) == [
         ("TL003", "patched/kustomization.yaml", 11, ("patched",)),
-        ("TL001", "patched/kustomization.yaml", 20, ("patched",)),
+        ("TL201", "patched/kustomization.yaml", 20, ("patched",)),
     ]
-    tl003, tl001 = result.findings
-    assert (tl003.location.column, tl001.location.column) == (17, 13)
-    assert tl001.location.note is None
+    tl003, tl201 = result.findings
+    assert (tl003.location.column, tl201.location.column) == (17, 13)
+    assert tl201.location.note is None
 
 
 def test_a_broken_kustomization_is_an_error_and_the_file_beside_it_is_linted(in_trees: Path) -> None:
