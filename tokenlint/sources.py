@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from tokenlint.kustomize.tree import KUSTOMIZATION_NAMES, kustomization_file
 from tokenlint.model import InputError
+from tokenlint.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, read_input, read_stream
 from tokenlint.resources import FileOrigin, Stream
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
@@ -65,20 +66,15 @@ def walk(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def _is_binary(data: bytes) -> bool:
-    """NUL bytes do not occur in UTF-8 YAML; UTF-16 files start with a byte order mark."""
-    head = data[:8192]
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
-
-
-def read_file(path: Path, shown: str) -> Stream | InputError:
-    """One file as a stream, or an error that says why it cannot be linted."""
+def read_file(path: Path, shown: str, limit: int = DEFAULT_MAX_FILE_SIZE) -> Stream | InputError:
+    """One file as a stream, or an error that says why it cannot be linted: only regular
+    files (and symlinks to them) of at most ``limit`` bytes are read (see :mod:`readlimit`)."""
     try:
-        data = sys.stdin.buffer.read() if shown == STDIN_NAME else path.read_bytes()
+        data = read_stream(sys.stdin.buffer, limit) if shown == STDIN_NAME else read_input(path, limit)
+    except ReadRefused as refused:
+        return InputError(shown, None, None, refused.message)
     except OSError as exc:
         return InputError(shown, None, None, f"cannot read: {exc.strerror or exc}")
-    if _is_binary(data):
-        return InputError(shown, None, None, "binary file, not YAML or JSON")
     return Stream(FileOrigin(shown), data)
 
 
@@ -100,6 +96,7 @@ def discover(
     excluded: Callable[[str], bool] | None = None,
     chart_options: Callable[[Path, RenderOptions], RenderOptions] | None = None,
     kustomize: Path | None = None,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> Iterator[Stream | InputError]:
     """Every input named by ``paths``, in order: each file read once, each chart rendered once.
 
@@ -107,9 +104,9 @@ def discover(
     chart, so the chart is rendered once however many of its files are named.
     ``excluded`` (a display path -> bool) drops files and charts before they are read;
     ``chart_options`` adjusts the Helm options per chart (configured values files and
-    release namespaces). Kustomizations are rendered root by root with the kustomize
-    ``kustomize`` names, or the one found on PATH (:mod:`tokenlint.kustomize`); the files
-    they consume are not read again on their own.
+    release namespaces). ``max_file_size`` bounds every file read. Kustomizations are
+    rendered root by root with the kustomize ``kustomize`` names, or the one found on
+    PATH (:mod:`tokenlint.kustomize`); the files they consume are not read on their own.
     """
     skip = excluded or (lambda _path: False)
     seen: set[Path] = set()
@@ -154,7 +151,7 @@ def discover(
         if isinstance(pending, InputError):
             yield pending
         elif pending[1] == STDIN_NAME or pending[0].resolve() not in consumed:
-            yield read_file(*pending)
+            yield read_file(*pending, max_file_size)
     if charts:
         from tokenlint.charts import chart_streams  # Helm is loaded only when a chart is linted
         from tokenlint.helmoptions import RenderOptions
