@@ -206,12 +206,14 @@ def _credential(value: str, kind: CredentialKind, where: str, user: str) -> Cred
     return Credential((), kind, fingerprint(value), where, user=user)
 
 
-_USER_SECRETS: tuple[tuple[FieldPath, CredentialKind], ...] = (
+_USER_SECRETS: tuple[tuple[tuple[str, ...], CredentialKind], ...] = (
     (("token",), CredentialKind.STATIC_TOKEN),
     (("client-key-data",), CredentialKind.CLIENT_KEY),
     (("password",), CredentialKind.PASSWORD),
-    *((("auth-provider", "config", key), CredentialKind.AUTH_PROVIDER) for key in ("id-token", "refresh-token")),
-    (("auth-provider", "config", "client-secret"), CredentialKind.AUTH_PROVIDER),
+    *(
+        (("auth-provider", "config", key), CredentialKind.AUTH_PROVIDER)
+        for key in ("id-token", "refresh-token", "client-secret")
+    ),
 )
 """The values of a kubeconfig user that are secrets. ``tokenFile`` and ``client-key`` name
 files that are not part of the input; ``client-certificate-data`` is public."""
@@ -229,7 +231,7 @@ def kubeconfig_credentials(config: dict[str, Any], embedded: bool = False) -> It
         for steps, kind in _USER_SECRETS:
             node: Any = user
             for step in steps:
-                node = _mapping(node).get(step) if isinstance(step, str) else None
+                node = _mapping(node).get(step)
             value = _secret(node)
             if value is not None:
                 shown = _str(user.get("username")) or name if kind is CredentialKind.PASSWORD else name
