@@ -449,6 +449,45 @@ def paths_command(
     raise typer.Exit(EXIT_USAGE if view.errors else 0)
 
 
+class WhoCanFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("who-can")
+def who_can_command(
+    verb: Annotated[str, typer.Argument(help="The request's verb: get, list, create, impersonate, bind...")],
+    resource: Annotated[
+        str, typer.Argument(help="RESOURCE[.GROUP][/SUBRESOURCE]: pods/exec, secrets, deployments.apps, nodes/proxy.")
+    ],
+    paths: PathsArgument,
+    request_namespace: Annotated[
+        Optional[str],
+        typer.Option("--namespace", "-n", help="Namespace of the request (default: any namespace, or cluster-wide)."),
+    ] = None,
+    output_format: Annotated[WhoCanFormat, typer.Option("--format", help="View format.")] = WhoCanFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the view to this file.")] = None,
+    values: ValuesOption = [],  # noqa: B006
+    set_values: SetOption = [],  # noqa: B006
+    release_name: ReleaseNameOption = None,
+    kube_version: KubeVersionOption = None,
+    helm: HelmOption = None,
+) -> None:
+    """Show which subjects may make a request, through which binding, role and rule, and which
+    workloads carry the tokens of those service accounts; offline, from files, charts and dumps."""
+    from tokenlint.formatters.whocan import WHO_CAN_FORMATTERS
+    from tokenlint.whocan import Request, collect
+
+    try:
+        request = Request.parse(verb, resource, request_namespace)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    render = RenderOptions(tuple(values), tuple(set_values), release_name, None, kube_version, helm)
+    view = collect(discover(paths, render), request)
+    _write(WHO_CAN_FORMATTERS[output_format.value](view), output)
+    raise typer.Exit(EXIT_USAGE if view.errors else 0)
+
+
 @app.command("rules")
 def rules_command(config_file: ConfigOption = None) -> None:
     """List the available rules."""
