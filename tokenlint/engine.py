@@ -27,7 +27,7 @@ from tokenlint.k8s import credentials, defaults
 from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.model import FieldPath, Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
-from tokenlint.resources import Resource, Stream, is_object, resources_of
+from tokenlint.resources import Resource, Stream, is_object, resources_of, shaped_by
 from tokenlint.rule import Context, ResourceRule, Rule
 from tokenlint.suppress import Declared, RunsAs, SuppressOptions
 from tokenlint.yamlread import Document, ParseError, iter_stream
@@ -100,13 +100,18 @@ class _Run:
         self.result.files += 1
         kept = self.base if stream.bundle is None else self.bundles.setdefault(stream.bundle, [])
         cache = self.cache if self.cache is not None and self.cache.accepts(stream) else None
-        record = cache.load(stream) if cache is not None else None
+        record = cache.load(stream, lambda: self._fresh_record(stream)) if cache is not None else None
         if record is not None:
             self._replay(record, kept)
         elif cache is not None:
             cache.store(stream, self._parse_recorded(stream, kept))
         else:
             self._parse(stream, kept)
+
+    def _fresh_record(self, stream: Stream) -> FileRecord:
+        """What parsing ``stream`` gives, outside this run's results: for a cache entry
+        whose lazily decoded parts turn out damaged."""
+        return _Run(self.rules, self.options)._parse_recorded(stream, [])
 
     def _replay(self, record: FileRecord, kept: list[Resource]) -> None:
         """Add a cached file's outcome as if it had just been parsed and checked."""
@@ -238,7 +243,7 @@ class _Run:
         index = BundleIndex.build(resources)
         changed = self.options.changed
         if changed is not None:
-            focus(index, resources, lambda resource: changed(resource.origin.path))
+            focus(index, resources, lambda resource: any(map(changed, shaped_by(resource.origin))))
         findings = self.result.findings
         start = len(findings)
         anchor = resources[0].locate if resources else (lambda _path: Location("<bundle>", 1, 1))
@@ -246,7 +251,9 @@ class _Run:
             self._guarded(rule, anchor, rule.check, index, ctx)
         if own is not None:
             mine = {(r.ref, r.origin.path) for r in own}
-            findings[start:] = [f for f in findings[start:] if (f.resource, f.location.path) in mine]
+            # A finding naming a scenario is on the bundle's own resources whatever file it
+            # points at (a kustomize patch is not the file its object came from).
+            findings[start:] = [f for f in findings[start:] if f.scenarios or (f.resource, f.location.path) in mine]
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, int, str, str]:
