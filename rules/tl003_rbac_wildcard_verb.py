@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from tokenlint.k8s.policy import ALL, ROLE_KINDS, describe_targets, entries, written_rules
+from collections.abc import Mapping
+from typing import Any
+
+from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
+from tokenlint.k8s.policy import (
+    ALL,
+    ROLE_KINDS,
+    WRITTEN_RULES_CEL,
+    describe_targets,
+    entries,
+    no_entry_cel,
+    written_rules,
+)
 from tokenlint.model import Severity
 from tokenlint.resources import Resource
 from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
@@ -21,6 +33,23 @@ class Rule(ResourceRule):
         help_path=page_beside(__file__, NAME),
     )
     kinds = ROLE_KINDS
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        rule_ok = no_entry_cel("r", "verbs", f"e == {cel_string(ALL)}")
+        return (
+            AdmissionCheck(
+                kinds=tuple(sorted(ROLE_KINDS)),
+                conditions=(("written-rules-apply", WRITTEN_RULES_CEL),),
+                validations=(
+                    Validation(
+                        f"!has(object.rules) || object.rules.all(r, {rule_ok})",
+                        "verbs '*' in a rule allows every verb, present and future, including escalate, bind and "
+                        "impersonate; list only the verbs needed",
+                    ),
+                ),
+                covers="Roles and ClusterRoles (not aggregated) with '*' in a rule's verbs",
+            ),
+        )
 
     def check(self, resource: Resource, ctx: Context) -> None:
         for i, rule in written_rules(resource):

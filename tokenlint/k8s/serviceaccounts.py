@@ -74,9 +74,13 @@ class TokenMount:
         return f"{who} is not in the input, and Kubernetes mounts by default"
 
 
+_ACCOUNT_FIELDS = ("serviceAccountName", "serviceAccount")
+"""The pod spec fields that name the service account, the first set (non-empty) wins."""
+
+
 def _named(spec: dict[str, Any]) -> tuple[str, str] | None:
     """The pod spec field naming the service account and its value, if one is set (non-empty)."""
-    for key in ("serviceAccountName", "serviceAccount"):
+    for key in _ACCOUNT_FIELDS:
         value = spec.get(key)
         if isinstance(value, str) and value:
             return key, value
@@ -86,6 +90,19 @@ def _named(spec: dict[str, Any]) -> tuple[str, str] | None:
 def _key(workload: Workload, named: tuple[str, str] | None) -> AccountKey:
     # Workload kinds are namespaced; the resource layer already applied the default.
     return (workload.resource.namespace or DEFAULT_NAMESPACE, named[1] if named else DEFAULT_ACCOUNT)
+
+
+def account_name_cel(spec: str) -> str:
+    """CEL for the name of the service account the pods of pod spec ``spec`` run as (as :func:`account_of`)."""
+    expression = f"'{DEFAULT_ACCOUNT}'"
+    for key in reversed(_ACCOUNT_FIELDS):
+        expression = f"(has({spec}.{key}) && {spec}.{key} != '' ? {spec}.{key} : {expression})"
+    return expression
+
+
+def automount_off_cel(holder: str) -> str:
+    """CEL: the pod spec or ServiceAccount at ``holder`` sets ``automountServiceAccountToken: false``."""
+    return f"has({holder}.{AUTOMOUNT}) && {holder}.{AUTOMOUNT} == false"
 
 
 def account_field(workload: Workload) -> FieldPath | None:
