@@ -8,6 +8,7 @@ the verdict, and a pre-commit run of that file alone must report the workload.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,13 +17,14 @@ from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, reach_of
 from tokenlint.k8s.serviceaccounts import (
     AUTOMOUNT,
+    AccountKey,
     TokenMount,
     TokenSource,
     account_name_cel,
     automount_off_cel,
 )
-from tokenlint.k8s.workloads import WORKLOAD_KINDS, pod_spec_cel
-from tokenlint.model import Related, Severity
+from tokenlint.k8s.workloads import WORKLOAD_KINDS, Workload, pod_spec_cel
+from tokenlint.model import Fix, Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "automount-service-account-token"
@@ -96,19 +98,58 @@ class Rule(BundleRule):
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         reach = reach_of(index)
+        mounted: defaultdict[AccountKey, list[tuple[Workload, TokenMount]]] = defaultdict(list)
         for workload in index.workloads:
             mount = reach.mount(workload)
-            if not mount.mounted:
-                continue
-            text, severity = worth(reach.of_account(mount.key))
-            account = f"ServiceAccount {mount.namespace}/{mount.name}"
-            ctx.report(
-                workload.resource,
-                mount.field,
-                f"pods get the token of {account} mounted: {mount.explain()}; {text}",
-                severity=severity,
-                related=_deciding_account(ctx, mount),
-            )
+            if mount.mounted:
+                mounted[mount.key].append((workload, mount))
+        for key, users in mounted.items():
+            account_reach = reach.of_account(key)
+            text, severity = worth(account_reach)
+            on_account = _account_may_close(account_reach, users)
+            for workload, mount in users:
+                account = f"ServiceAccount {mount.namespace}/{mount.name}"
+                ctx.report(
+                    workload.resource,
+                    mount.field,
+                    f"pods get the token of {account} mounted: {mount.explain()}; {text}",
+                    severity=severity,
+                    related=_deciding_account(ctx, mount),
+                    fix=_fix(ctx, workload, mount, account_reach, on_account),
+                )
+
+
+def _account_may_close(reach: AccountReach, users: list[tuple[Workload, TokenMount]]) -> bool:
+    """Whether the mount is best closed on the ServiceAccount itself.
+
+    Only when the token is worth nothing, the account is in the input and leaves the
+    choice to Kubernetes' default, and no pod spec in the bundle asks for the token on
+    purpose: then one line covers every pod that runs as it, including future ones.
+    """
+    account = users[0][1].account
+    return (
+        _worthless(reach)
+        and account is not None
+        and not isinstance(account.body.get(AUTOMOUNT), bool)
+        and all(mount.source is not TokenSource.POD for _, mount in users)
+    )
+
+
+def _worthless(reach: AccountReach) -> bool:
+    return not reach.paths and not reach.unknown
+
+
+def _fix(ctx: Context, workload: Workload, mount: TokenMount, reach: AccountReach, on_account: bool) -> Fix:
+    """Turn the mount off where it is safe; otherwise say why a person must decide."""
+    if not _worthless(reach):
+        return Fix(f"not changed: the token {reach.describe()}, and the workload may need it")
+    if mount.source is not TokenSource.DEFAULT:
+        return Fix(f"not changed: {mount.explain()} on purpose; set it to false if the pods never call the API")
+    if on_account and mount.account is not None:
+        change = ctx.set_field(mount.account, (AUTOMOUNT,), False)
+        return Fix(f"set {AUTOMOUNT}: false on ServiceAccount {mount.namespace}/{mount.name}", (change,))
+    change = ctx.set_field(workload.resource, workload.path(AUTOMOUNT), False)
+    return Fix(f"set {AUTOMOUNT}: false in the pod spec", (change,))
 
 
 def _deciding_account(ctx: Context, mount: TokenMount) -> list[Related]:

@@ -41,6 +41,10 @@ class Rule(BundleRule):
         severity=Severity.HIGH,
         summary="Secret of type kubernetes.io/service-account-token: a token that never expires",
         help_path=page_beside(__file__, NAME),
+        fix_advice=(
+            "no deletion: first move every workload that reads this token to a projected serviceAccountToken "
+            "volume (a short expirationSeconds), then delete the Secret; deleting it first breaks them"
+        ),
     )
 
     def admission(self, options: Mapping[str, Any]) -> Exported:

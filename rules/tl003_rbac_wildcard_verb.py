@@ -31,6 +31,9 @@ class Rule(ResourceRule):
         severity=Severity.HIGH,
         summary="Role or ClusterRole rule with '*' in verbs: every verb, including escalate, bind and impersonate",
         help_path=page_beside(__file__, NAME),
+        fix_advice=(
+            "no automatic change: which verbs the role needs cannot be known from the files; list them instead of '*'"
+        ),
     )
     kinds = ROLE_KINDS
 

@@ -60,6 +60,10 @@ class Rule(ResourceRule):
         severity=Severity.HIGH,
         summary="Role or ClusterRole rule with '*' in apiGroups, resources or nonResourceURLs",
         help_path=page_beside(__file__, NAME),
+        fix_advice=(
+            "no automatic change: which API groups, resources or URLs the role needs cannot be known from "
+            "the files; list them instead of '*'"
+        ),
     )
     kinds = ROLE_KINDS
 

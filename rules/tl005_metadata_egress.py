@@ -23,15 +23,17 @@ from tokenlint.k8s.netpol import (
     Reach,
     Verdict,
     cni_policy,
+    deny_metadata_policy,
     egress_policy,
     egress_verdict,
 )
 from tokenlint.k8s.workloads import Workload
-from tokenlint.model import ResourceRef, Severity
+from tokenlint.model import AddResource, Fix, ResourceRef, Severity
 from tokenlint.resources import Resource
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside, plain_file
 
 NAME = "metadata-egress"
+DENY_POLICY_FILE = "deny-metadata-egress"
 OPTION = "blocked-addresses"
 
 
@@ -110,6 +112,7 @@ class Rule(BundleRule):
                     _message(verdicts, host_network),
                     severity=self.meta.severity if _reachable(verdicts) else Severity.LOW,
                     related=related,
+                    fix=_fix(workload, core, verdicts, host_network),
                 )
 
 
@@ -140,6 +143,39 @@ class _Policies:
             self.sources[resource.ref] = resource
             compiled.append(cni_policy(resource.ref, resource.body))
         return compiled
+
+
+def _fix(
+    workload: Workload, core: list[EgressPolicy], verdicts: dict[Verdict, list[IPAddress]], host_network: bool
+) -> Fix:
+    """A namespace-wide policy that denies the endpoint, where adding one takes nothing else away.
+
+    Policies add up: where some policy already isolates pods of the namespace for egress,
+    a new allow-all-but-the-endpoint policy would widen what those pods may reach, so the
+    existing policy must change instead, and that is a person's call.
+    """
+    if host_network:
+        return Fix("not changed: NetworkPolicy does not govern hostNetwork pods; run them without it")
+    if any(v.reach is not Reach.REACHABLE for v in verdicts):
+        return Fix("not changed: tokenlint cannot evaluate every policy that applies to these pods")
+    isolating = [p.ref.display() for p in core if p.isolates_egress]
+    if isolating:
+        return Fix(f"not changed: add an except for the endpoint to the egress rules of {', '.join(isolating)}")
+    resource = workload.resource
+    meta = resource.get(("metadata",))
+    explicit = isinstance(meta, dict) and isinstance(meta.get("namespace"), str)
+    namespace = resource.namespace if explicit else None
+    addresses = [a for found in verdicts.values() for a in found]
+    policy = deny_metadata_policy(namespace, addresses)
+    near = plain_file(resource)
+    comment = (
+        "Written by tokenlint fix for TL005 (metadata-egress): pods of this namespace could reach the cloud\n"
+        "instance metadata endpoint, which hands out the node's cloud credentials. This policy keeps every\n"
+        "other destination allowed and denies only the endpoint. See tokenlint explain TL005."
+    )
+    key = f"{DENY_POLICY_FILE}-{resource.namespace}" if namespace else DENY_POLICY_FILE
+    where = f"namespace {namespace}" if namespace else "the workloads' namespace"
+    return Fix(f"add NetworkPolicy {policy['metadata']['name']} to {where}", (AddResource(key, policy, comment, near),))
 
 
 def _reachable(verdicts: dict[Verdict, list[IPAddress]]) -> dict[Verdict, list[IPAddress]]:

@@ -7,12 +7,13 @@ from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation
 from tokenlint.k8s.workloads import WORKLOAD_KINDS, pod_spec_cel, workload_of
-from tokenlint.model import Severity
+from tokenlint.model import Fix, Severity
 from tokenlint.resources import Resource
 from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
 
 NAME = "long-lived-projected-token"
 OPTION = "max-expiration-seconds"
+EXPIRATION = "expirationSeconds"
 DAY = 86400
 MIN_EXPIRATION = 600
 """The API server rejects a projected token that expires in less than ten minutes."""
@@ -50,7 +51,8 @@ class Rule(ResourceRule):
     def admission(self, options: Mapping[str, Any]) -> Exported:
         limit = int(options[OPTION])
         token = "s.serviceAccountToken"
-        source_ok = f"!has({token}) || !has({token}.expirationSeconds) || {token}.expirationSeconds <= {limit}"
+        seconds = f"{token}.{EXPIRATION}"
+        source_ok = f"!has({token}) || !has({seconds}) || {seconds} <= {limit}"
         volume_ok = f"!has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, {source_ok})"
         limits: tuple[str, ...] = ()
         if limit < _AUTOMATIC_TOKEN_SECONDS:
@@ -91,10 +93,14 @@ class Rule(ResourceRule):
                 seconds = token.get("expirationSeconds") if isinstance(token, dict) else None
                 if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds <= limit:
                     continue
+                path = workload.path(
+                    "volumes", i, "projected", "sources", j, "serviceAccountToken", "expirationSeconds"
+                )
                 ctx.report(
                     resource,
-                    workload.path("volumes", i, "projected", "sources", j, "serviceAccountToken", "expirationSeconds"),
+                    path,
                     f"projected token in volume {volume.get('name', i)!s} lives {_duration(seconds)} "
                     f"(expirationSeconds {seconds}), above the limit of {_duration(limit)}: a stolen copy stays "
                     "valid that long; lower expirationSeconds (the kubelet refreshes the token before it expires)",
+                    fix=Fix(f"lower expirationSeconds to {limit}", (ctx.set_field(resource, path, limit),)),
                 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tokenlint.capabilityrule import CapabilityRule
+from tokenlint.capabilityrule import CAPABILITY_FIX_ADVICE, CapabilityRule
 from tokenlint.k8s.rbac import TOKEN_REQUEST
 from tokenlint.model import Severity
 from tokenlint.rule import RuleMeta, page_beside
@@ -19,5 +19,6 @@ class Rule(CapabilityRule):
         severity=Severity.HIGH,
         summary="a role rule allows creating tokens for service accounts",
         help_path=page_beside(__file__, NAME),
+        fix_advice=CAPABILITY_FIX_ADVICE,
     )
     capability = TOKEN_REQUEST

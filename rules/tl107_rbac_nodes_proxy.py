@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tokenlint.capabilityrule import CapabilityRule
+from tokenlint.capabilityrule import CAPABILITY_FIX_ADVICE, CapabilityRule
 from tokenlint.k8s.rbac import NODES_PROXY
 from tokenlint.model import Severity
 from tokenlint.rule import RuleMeta, page_beside
@@ -19,5 +19,6 @@ class Rule(CapabilityRule):
         severity=Severity.CRITICAL,
         summary="a role rule allows any verb on nodes/proxy",
         help_path=page_beside(__file__, NAME),
+        fix_advice=CAPABILITY_FIX_ADVICE,
     )
     capability = NODES_PROXY

@@ -24,6 +24,9 @@ class Rule(BundleRule):
         severity=Severity.CRITICAL,
         summary="a binding grants cluster-admin, or a role with its '*' rule, to a subject other than system:masters",
         help_path=page_beside(__file__, NAME),
+        fix_advice=(
+            "no automatic change: bind a role that grants only what the subject needs, then remove this binding"
+        ),
     )
 
     def admission(self, options: Mapping[str, Any]) -> Exported:

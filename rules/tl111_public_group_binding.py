@@ -38,6 +38,10 @@ class Rule(BundleRule):
         severity=Severity.HIGH,
         summary="a binding grants a role to anonymous, unauthenticated or all authenticated callers, or all accounts",
         help_path=page_beside(__file__, NAME),
+        fix_advice=(
+            "no automatic change: bind the role to the service accounts or groups that need it instead of a "
+            "public group"
+        ),
     )
 
     def admission(self, options: Mapping[str, Any]) -> Exported:

@@ -76,6 +76,10 @@ class Rule(BundleRule):
         severity=Severity.HIGH,
         summary="a workload's pods get a token whose service account reaches a TL1xx capability; carries the chain",
         help_path=page_beside(__file__, NAME),
+        fix_advice=(
+            "close one link of the chain: turn the token mount off (TL001) if the pods never call the API, "
+            "else narrow the role or remove the binding"
+        ),
     )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:

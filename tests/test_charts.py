@@ -128,3 +128,37 @@ def test_a_suppression_comment_written_in_a_template_applies(tmp_path: Path) -> 
     assert finding.location.line == 10
     assert finding.suppression is not None
     assert (finding.suppression.kind, finding.suppression.justification) == ("comment", "the chart's own config store")
+
+
+def test_a_chart_without_ci_scenarios_keeps_its_cross_file_findings(tmp_path: Path) -> None:
+    # Most public charts have no ci/ folder: their only scenario is the default values,
+    # and findings name no scenario. The cross-file rules must still report on them.
+    import shutil
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "charts"
+    shutil.copytree(examples / "storefront", tmp_path / "storefront", ignore=shutil.ignore_patterns("ci"))
+    os.chdir(tmp_path)
+    result = run("storefront")
+    assert [(f.rule, f.location.path, f.location.line, f.resource.display(), f.scenarios) for f in result.findings] == [
+        ("TL005", "storefront/templates/deployment.yaml", 16, "Deployment default/release-name-storefront", ()),
+        ("TL001", "storefront/templates/deployment.yaml", 17, "Deployment default/release-name-storefront", ()),
+        ("TL201", "storefront/templates/deployment.yaml", 17, "Deployment default/release-name-storefront", ()),
+        ("TL101", "storefront/templates/rbac.yaml", 7, "Role default/release-name-storefront", ()),
+    ]
+    assert result.resources == 4
+    assert not result.errors
+
+
+def test_a_chart_without_scenarios_beside_plain_files_reports_each_finding_once(tmp_path: Path) -> None:
+    # The plain Deployment is in the base bundle, which the chart's bundle is built on:
+    # its finding comes from the base alone, the chart's from the chart's bundle.
+    from manifests import API_DEPLOYMENT
+
+    plain = tmp_path / "api.yaml"
+    plain.write_text(API_DEPLOYMENT, encoding="utf-8")
+    result = run("helm/charts/platform", str(plain), select=("TL001", "TL101"))
+    assert [(f.rule, f.location.path, f.location.line) for f in result.findings] == [
+        ("TL001", plain.as_posix(), 9),
+        ("TL101", "helm/charts/platform/charts/worker-chart/templates/clusterrole.yaml", 7),
+        ("TL001", "helm/charts/platform/charts/worker-chart/templates/daemonset.yaml", 14),
+    ]

@@ -49,7 +49,7 @@ from tokenlint.suppress import Declared, RunsAs
 from tokenlint.yamlread import YMap, YSeq
 
 ENV_DIR = "TOKENLINT_CACHE_DIR"
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of an entry changes."""
 
 _MAGIC = b"TLC1"

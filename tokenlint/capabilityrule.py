@@ -24,6 +24,12 @@ from tokenlint.k8s.reach import Binding, reach_of
 from tokenlint.model import Severity
 from tokenlint.rule import BundleRule, Context
 
+CAPABILITY_FIX_ADVICE = (
+    "no automatic change: which permissions the role's holders need cannot be known from the files; narrow the rule"
+    " (verbs, resources, resourceNames) or remove the binding"
+)
+"""What ``tokenlint fix`` says of every capability finding: a person must choose what to keep."""
+
 
 def bound_text(bindings: list[Binding]) -> str:
     """Where a role is bound, for a message: the scopes and the first binding's name."""

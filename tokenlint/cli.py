@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -21,12 +21,16 @@ from tokenlint.config import Config, ConfigError, RunSettings, find_config, load
 from tokenlint.engine import LintOptions, LintResult, lint
 from tokenlint.formatters import FORMATTERS
 from tokenlint.helmoptions import RenderOptions
-from tokenlint.model import Severity
+from tokenlint.model import InputError, Severity
 from tokenlint.registry import RuleLoadError, RuleSet, load_rules
 from tokenlint.report import Report
+from tokenlint.resources import Stream
 from tokenlint.scope import ChangeScope
 from tokenlint.sources import discover, display_path
 from tokenlint.suppress import SuppressOptions, rule_names
+
+if TYPE_CHECKING:
+    from tokenlint.fix.suggest import Suggestion
 
 app = typer.Typer(
     add_completion=False,
@@ -177,10 +181,12 @@ def _lint(
     cache_dir: Path | None = None,
     scope: ChangeScope | None = None,
     include_defaults: bool = False,
+    observe: Callable[[Stream], None] | None = None,
 ) -> tuple[LintResult, RuleSet]:
-    """Configuration -> rules -> inputs -> engine: the run shared by 'lint' and 'baseline create'.
+    """Configuration -> rules -> inputs -> engine: the run shared by 'lint', 'fix' and 'baseline create'.
 
-    With a ``scope``, only the findings that touch the changed files are kept.
+    With a ``scope``, only the findings that touch the changed files are kept; ``observe``
+    sees each input as the engine reads it.
     """
     config, rules = _load(config_file)
     settings = _settle(config, rules, select, ignore)
@@ -189,6 +195,8 @@ def _lint(
     except BaselineError as exc:
         raise _fail(str(exc)) from None
     inputs = discover(paths, render, excluded=config.excludes, chart_options=_chart_options(config))
+    if observe is not None:
+        inputs = _observed(inputs, observe)
     decide = SuppressOptions(config.trusted_service_accounts, baseline, known_rules=rule_names(rules))
     options = LintOptions(
         namespace=render.namespace or "default",
@@ -203,6 +211,38 @@ def _lint(
     )
     result = lint(inputs, settings.rules, options, cache)
     return (scope.restrict(result) if scope is not None else result), settings.rules
+
+
+def _observed(
+    inputs: Iterable[Stream | InputError], observe: Callable[[Stream], None]
+) -> Iterator[Stream | InputError]:
+    for item in inputs:
+        if isinstance(item, Stream):
+            observe(item)
+        yield item
+
+
+def _remember_digests(digests: dict[str, str]) -> Callable[[Stream], None]:
+    """Record what each input's bytes were when linted, so that a later edit can tell a change."""
+    from tokenlint.fix.plan import digest
+
+    def remember(stream: Stream) -> None:
+        digests[stream.origin.path] = digest(stream.data)
+
+    return remember
+
+
+def _suggestions(result: LintResult, digests: dict[str, str]) -> dict[str, Suggestion]:
+    from tokenlint.fix.suggest import suggestions
+
+    return suggestions(result.findings, digests)
+
+
+def _echo_errors(result: LintResult) -> None:
+    """Input errors on standard error, one ``file:line:column: message`` each."""
+    for error in result.errors:
+        where = error.path + (f":{error.line}:{error.column or 1}" if error.line else "")
+        typer.echo(f"{where}: {error.message}", err=True)
 
 
 @app.command("lint")
@@ -275,8 +315,20 @@ def lint_command(
         inputs, scope = [*paths, *context], ChangeScope.of(paths, context_only=True)
     else:
         inputs, scope = paths, None
-    result, rules = _lint(inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults)
-    report = Report(result, rules, fail_on=threshold, color=_use_color(output), show_suppressed=show_suppressed)
+    digests: dict[str, str] = {}
+    observe = _remember_digests(digests) if output_format is Format.sarif else None
+    result, rules = _lint(
+        inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults, observe
+    )
+    suggested = _suggestions(result, digests) if observe is not None else {}
+    report = Report(
+        result,
+        rules,
+        fail_on=threshold,
+        color=_use_color(output),
+        show_suppressed=show_suppressed,
+        suggestions=suggested,
+    )
     text = FORMATTERS[output_format.value](report)
     if output is None:
         sys.stdout.write(text)
@@ -313,9 +365,7 @@ def baseline_create_command(
     result, _ = _lint(paths, config_file, select, ignore, render)
     if result.errors:
         # A baseline of a partial run would hide nothing of the inputs that failed.
-        for error in result.errors:
-            where = error.path + (f":{error.line}:{error.column or 1}" if error.line else "")
-            typer.echo(f"{where}: {error.message}", err=True)
+        _echo_errors(result)
         raise _fail(f"{file} not written: fix the input errors first")
     accepted = [f for f in result.findings if not f.suppressed]
     try:
@@ -323,6 +373,45 @@ def baseline_create_command(
     except OSError as exc:
         raise _fail(f"cannot write {file}: {exc.strerror or exc}") from None
     typer.echo(f"{file}: {len(accepted)} finding{'' if len(accepted) == 1 else 's'} accepted")
+
+
+@app.command("fix")
+def fix_command(
+    paths: PathsArgument,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff instead of writing files.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when something would change.")] = False,
+    policy_dir: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--policy-dir", help="Folder for new NetworkPolicy files (default: beside the namespace's workloads)."
+        ),
+    ] = None,
+    select: SelectOption = [],  # noqa: B006
+    ignore: IgnoreOption = [],  # noqa: B006
+    namespace: NamespaceOption = None,
+    values: ValuesOption = [],  # noqa: B006
+    set_values: SetOption = [],  # noqa: B006
+    release_name: ReleaseNameOption = None,
+    kube_version: KubeVersionOption = None,
+    helm: HelmOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Close the links that are safe to close in plain manifests; say what needs a person."""
+    from tokenlint.fix.plan import plan_fixes  # round-trip YAML: never paid by 'lint'
+    from tokenlint.fix.show import describe
+    from tokenlint.fix.write import unified_diff, write_plan
+
+    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    digests: dict[str, str] = {}
+    result, rules = _lint(paths, config_file, select, ignore, render, observe=_remember_digests(digests))
+    advice = {rule.meta.id: rule.meta.fix_advice for rule in rules.rules if rule.meta.fix_advice}
+    plan = plan_fixes(result.findings, digests, advice, policy_dir)
+    failed = {} if diff or check else write_plan(plan)
+    sys.stdout.write(unified_diff(plan) if diff else describe(plan, failed, written=not check))
+    _echo_errors(result)
+    if result.errors:
+        raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(1 if (check and plan.after) or failed or plan.left_alone else 0)
 
 
 class PathsFormat(StrEnum):

@@ -194,9 +194,9 @@ class _Run:
             self.result.errors.append(InputError(place.path, place.line, place.column, message))
 
     def finish(self) -> LintResult:
-        self._check_bundle(self.base, only_scenario=False)
+        self._check_bundle(self.base, own=None)
         for resources in self.bundles.values():
-            self._check_bundle(self.base + resources, only_scenario=True)
+            self._check_bundle(self.base + resources, own=resources)
         findings = merge_scenarios(self.result.findings)
         findings = suppress.apply(findings, self.declared, self.rules, self.options.suppress)
         overrides = self.options.severity
@@ -207,7 +207,14 @@ class _Run:
         self.result.errors.sort(key=lambda e: (e.path, e.line or 0, e.column or 0))
         return self.result
 
-    def _check_bundle(self, resources: list[Resource], only_scenario: bool) -> None:
+    def _check_bundle(self, resources: list[Resource], own: list[Resource] | None) -> None:
+        """Run the cross-file rules over ``resources``.
+
+        ``own`` are the resources of a bundle on top of the base (a chart scenario): only
+        findings on them are kept, because findings on base resources were already
+        reported by the base bundle. They are told apart by identity and file, never by
+        the scenario name, which a chart without ``ci/`` scenarios does not report.
+        """
         if not self.bundle_rules:
             return
         index = BundleIndex.build(resources)
@@ -219,9 +226,9 @@ class _Run:
         anchor = resources[0].locate if resources else (lambda _path: Location("<bundle>", 1, 1))
         for rule, ctx in self.bundle_rules:
             self._guarded(rule, anchor, rule.check, index, ctx)
-        if only_scenario:
-            # Findings on base resources were already reported by the base bundle.
-            findings[start:] = [f for f in findings[start:] if f.scenarios]
+        if own is not None:
+            mine = {(r.ref, r.origin.path) for r in own}
+            findings[start:] = [f for f in findings[start:] if (f.resource, f.location.path) in mine]
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, int, str, str]:

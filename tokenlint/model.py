@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 FieldPath = tuple[Union[str, int], ...]
 """A path into a resource body, e.g. ``("spec", "template", "spec", "containers", 0)``."""
@@ -97,6 +97,47 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class SetField:
+    """Set one scalar field of a resource, adding the key when it is absent.
+
+    ``file`` is the plain manifest that holds the resource; None when the resource was
+    rendered (a Helm chart) or read from standard input, which ``tokenlint fix`` never
+    edits: it prints the field and value to set instead.
+    """
+
+    resource: ResourceRef
+    file: str | None
+    path: FieldPath
+    value: bool | int | str
+
+
+@dataclass(frozen=True)
+class AddResource:
+    """Write a new manifest holding ``body``, one file per ``key`` whatever many findings ask.
+
+    ``near`` is a plain file whose folder receives the new file unless the user names one;
+    ``comment`` heads the file and says why it exists.
+    """
+
+    key: str
+    body: dict[str, Any] = field(compare=False, hash=False)
+    comment: str
+    near: str | None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What would close a finding: ``changes`` to make, or none and ``summary`` says why not.
+
+    Rules propose; only ``tokenlint fix`` (and SARIF's suggested changes) turn a proposal
+    into edits, after checking that the edit changes nothing but the lines it must.
+    """
+
+    summary: str
+    changes: tuple[SetField | AddResource, ...] = ()
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem at one place.
 
@@ -118,6 +159,7 @@ class Finding:
     scenarios: tuple[str, ...] = ()
     suppression: Suppression | None = None
     properties: tuple[tuple[str, str], ...] = field(default=())
+    fix: Fix | None = field(default=None, compare=False)
 
     @property
     def suppressed(self) -> bool:

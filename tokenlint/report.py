@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tokenlint.engine import LintResult
 from tokenlint.model import Finding, Severity
 from tokenlint.registry import RuleSet
+
+if TYPE_CHECKING:  # the fix stage loads ruamel.yaml's round-trip code: only SARIF runs pay for it
+    from tokenlint.fix.suggest import Suggestion
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,8 @@ class Report:
     fail_on: Severity = Severity.LOW
     color: bool = False
     show_suppressed: bool = False
+    suggestions: Mapping[str, Suggestion] = field(default_factory=dict)
+    """Suggested changes by finding fingerprint (computed only for SARIF)."""
 
     def visible(self) -> list[Finding]:
         """Findings to show: suppressed ones only when asked for."""

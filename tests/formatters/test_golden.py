@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from formatter_cases import sarif_errors
+from helpers import sarif_errors
 from typer.testing import CliRunner
 
 from tokenlint import __version__

@@ -22,10 +22,10 @@ from formatter_cases import (
     finding,
     make_report,
     ruleset,
-    sarif_errors,
     suppressed_finding,
     wildcard_finding,
 )
+from helpers import sarif_errors
 
 from tokenlint import __version__
 from tokenlint.engine import lint

@@ -27,13 +27,16 @@ import os
 import re
 from importlib.metadata import PackageNotFoundError, metadata
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tokenlint import __version__
 from tokenlint.model import Finding, InputError, Location, Related, ResourceRef, Severity, Suppression
 from tokenlint.report import Report
 from tokenlint.rule import RuleMeta
+
+if TYPE_CHECKING:
+    from tokenlint.fix.suggest import Suggestion
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -222,6 +225,9 @@ class _Writer:
             data["codeFlows"] = [self.code_flow(finding)]
         if finding.suppression is not None:
             data["suppressions"] = [self.suppression(finding.suppression)]
+        suggestion = self.report.suggestions.get(finding.fingerprint())
+        if suggestion is not None:
+            data["fixes"] = [self.fix(suggestion)]
         properties: dict[str, Any] = dict(finding.properties)
         properties["severity"] = finding.severity.label
         if finding.scenarios:
@@ -231,6 +237,21 @@ class _Writer:
             properties["omittedRelatedLocations"] = omitted
         data["properties"] = properties
         return data
+
+    def fix(self, suggestion: Suggestion) -> dict[str, Any]:
+        """A suggested change: each edit replaces whole lines, without their last line break."""
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for path, edit in suggestion.edits:
+            region = {"startLine": edit.first, "startColumn": 1, "endLine": edit.last, "endColumn": edit.end_column}
+            text = edit.text.removesuffix("\n").removesuffix("\r")
+            changes.setdefault(path, []).append({"deletedRegion": region, "insertedContent": {"text": text}})
+        return {
+            "description": {"text": suggestion.summary},
+            "artifactChanges": [
+                {"artifactLocation": self.artifact(path), "replacements": replacements}
+                for path, replacements in changes.items()
+            ],
+        }
 
     def suppression(self, suppression: Suppression) -> dict[str, Any]:
         """Annotations and comments live in the code ("inSource"); a baseline or a trusted

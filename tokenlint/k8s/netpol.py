@@ -231,6 +231,37 @@ def cni_policy(ref: ResourceRef, body: Mapping[str, Any]) -> CniPolicy:
     return CniPolicy(ref, ref.kind in HOST_SCOPE_KINDS, denies)
 
 
+DENY_METADATA_POLICY = "deny-metadata-egress"
+
+
+def deny_metadata_policy(namespace: str | None, addresses: Iterable[IPAddress]) -> dict[str, Any]:
+    """A NetworkPolicy that isolates every pod of a namespace for egress and allows all but ``addresses``.
+
+    Policies add up, so this one is only safe where no other policy isolates a pod of the
+    namespace for egress: there it takes nothing away but the endpoint. Pods stay
+    reachable through ``namespaceSelector: {}`` too, because some network plugins do not
+    apply ``ipBlock`` to pod addresses.
+    """
+    blocked = sorted(set(addresses), key=lambda a: (a.version, int(a)))
+    peers: list[dict[str, Any]] = []
+    for any_network in (_ANY_V4, _ANY_V6):
+        block: dict[str, Any] = {"cidr": str(any_network)}
+        excepts = [f"{a}/{a.max_prefixlen}" for a in blocked if a.version == any_network.version]
+        if excepts:
+            block["except"] = excepts
+        peers.append({"ipBlock": block})
+    peers.append({"namespaceSelector": {}})
+    metadata: dict[str, Any] = {"name": DENY_METADATA_POLICY}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": metadata,
+        "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": peers}]},
+    }
+
+
 def egress_verdict(
     pod_labels: Mapping[str, Any],
     namespace: str,

@@ -1,0 +1,1 @@
+"""``tokenlint fix``: the stage after findings that turns proposed fixes into minimal edits."""
