@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, ClassVar
 
-from tokenlint.admission import cel_string
+from tokenlint.admission import Exported, NotExportable, cel_string
 from tokenlint.baseline import Baseline
 from tokenlint.k8s.serviceaccounts import AccountKey, account_of
 from tokenlint.k8s.workloads import workload_of
@@ -298,6 +298,9 @@ class SuppressionRule(ResourceRule):
 
     def check(self, resource: Resource, ctx: Context) -> None:
         """Never called: the rule asks for no kind of resource."""
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        return NotExportable("about the suppressions written in files, not about an object")
 
 
 def rule_names(rules: RuleSet) -> dict[str, str]:
