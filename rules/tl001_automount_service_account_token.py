@@ -1,7 +1,11 @@
 """TL001 automount-service-account-token: a workload whose pods get a token mounted.
 
 The decision needs the workload and its ServiceAccount, which may live in different
-files, so the rule runs over the bundle. When the ServiceAccount decides (the pod spec
+files, so the rule runs over the bundle. A pod spec that sets the field to true on purpose
+and whose token reaches a TL1xx capability is left to TL201, which carries the chain: the
+mount is intended, what it reaches is the finding. A pod that turns the automount off but
+requests its account's token through its own projected volume with no audience (the API
+server's) carries an API token all the same, and is reported there. When the ServiceAccount decides (the pod spec
 does not set the field), the finding points at it too: a change to that file changes
 the verdict, and a pre-commit run of that file alone must report the workload.
 """
@@ -21,6 +25,8 @@ from tokenlint.k8s.serviceaccounts import (
     TokenMount,
     TokenSource,
     account_name_cel,
+    api_token_cel,
+    api_tokens,
     automount_off_cel,
 )
 from tokenlint.k8s.workloads import WORKLOAD_KINDS, Workload, pod_spec_cel
@@ -68,8 +74,14 @@ class Rule(BundleRule):
                         f"ServiceAccount sets; set {AUTOMOUNT}: false in the pod spec'"
                     ),
                 ),
+                Validation(
+                    f"!({api_token_cel('variables.podSpec')})",
+                    "pods get their service account token all the same: a projected serviceAccountToken volume with "
+                    "no audience (or the API server's) requests one for the API server; set an audience or remove it",
+                ),
             ),
-            covers=f"pod specs that do not set {AUTOMOUNT}: false themselves",
+            covers=f"pod specs that do not set {AUTOMOUNT}: false themselves, or that request an API token through "
+            "a projected volume",
             account=account_name_cel("holder"),
             holder=pod_spec_cel(),
             limits=(
@@ -103,11 +115,25 @@ class Rule(BundleRule):
             mount = reach.mount(workload)
             if mount.mounted:
                 mounted[mount.key].append((workload, mount))
+                continue
+            projected = next(api_tokens(workload), None)
+            if projected is not None:
+                text, severity = worth(reach.of_account(mount.key))
+                ctx.report(
+                    workload.resource,
+                    projected,
+                    f"pods get the token of ServiceAccount {mount.namespace}/{mount.name} all the same:"
+                    f" {mount.explain()}, but a projected serviceAccountToken volume with no audience requests one"
+                    f" for the API server; {text}",
+                    severity=severity,
+                )
         for key, users in mounted.items():
             account_reach = reach.of_account(key)
             text, severity = worth(account_reach)
             on_account = _account_may_close(account_reach, users)
             for workload, mount in users:
+                if mount.source is TokenSource.POD and account_reach.paths:
+                    continue  # mounted on purpose: TL201 carries the chain of what it reaches
                 account = f"ServiceAccount {mount.namespace}/{mount.name}"
                 ctx.report(
                     workload.resource,

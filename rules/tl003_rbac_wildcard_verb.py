@@ -6,23 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
-from tokenlint.k8s.policy import (
-    ALL,
-    ROLE_KINDS,
-    WRITTEN_RULES_CEL,
-    describe_targets,
-    entries,
-    no_entry_cel,
-    written_rules,
-)
+from tokenlint.index import BundleIndex
+from tokenlint.k8s.policy import ALL, ROLE_KINDS, WRITTEN_RULES_CEL, describe_targets, entries, no_entry_cel
 from tokenlint.model import Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.rolerule import weighed_rules
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "rbac-wildcard-verb"
 
 
-class Rule(ResourceRule):
+class Rule(BundleRule):
     """``verbs: ["*"]`` grants every verb, including the escalation verbs and future ones."""
 
     meta = RuleMeta(
@@ -35,7 +28,6 @@ class Rule(ResourceRule):
             "no automatic change: which verbs the role needs cannot be known from the files; list them instead of '*'"
         ),
     )
-    kinds = ROLE_KINDS
 
     def admission(self, options: Mapping[str, Any]) -> Exported:
         rule_ok = no_entry_cel("r", "verbs", f"e == {cel_string(ALL)}")
@@ -54,13 +46,15 @@ class Rule(ResourceRule):
             ),
         )
 
-    def check(self, resource: Resource, ctx: Context) -> None:
-        for i, rule in written_rules(resource):
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        for resource, i, rule, weight in weighed_rules(index):
             for j, verb in entries(rule, "verbs"):
                 if verb == ALL:
                     ctx.report(
                         resource,
                         ("rules", i, "verbs", j),
                         f"verbs '*' in rules[{i}] allows every verb on {describe_targets(rule)}, present and future, "
-                        "including escalate, bind and impersonate where they apply; list only the verbs needed",
+                        f"including escalate, bind and impersonate where they apply; list only the verbs needed"
+                        f"{weight.note}",
+                        severity=weight.severity,
                     )

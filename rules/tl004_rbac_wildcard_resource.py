@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
+from tokenlint.index import BundleIndex
 from tokenlint.k8s.policy import (
     ALL,
     ROLE_KINDS,
@@ -14,12 +15,13 @@ from tokenlint.k8s.policy import (
     describe_verbs,
     entries,
     no_entry_cel,
+    read_only_url,
+    strings,
     wildcard,
-    written_rules,
 )
 from tokenlint.model import Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.rolerule import weighed_rules
+from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "rbac-wildcard-resource"
 _FIELDS = ("apiGroups", "resources", "nonResourceURLs")
@@ -51,7 +53,7 @@ def _grant(field: str, value: str, kind: Wildcard, verbs: str) -> str:
     return f"grants {verbs} on every path below {value.rstrip('*')}; list the paths needed"
 
 
-class Rule(ResourceRule):
+class Rule(BundleRule):
     """A wildcard resource, group or URL grants more than anyone reviewed, including what is added later."""
 
     meta = RuleMeta(
@@ -65,7 +67,6 @@ class Rule(ResourceRule):
             "the files; list them instead of '*'"
         ),
     )
-    kinds = ROLE_KINDS
 
     def admission(self, options: Mapping[str, Any]) -> Exported:
         # wildcard() is None exactly when the entry holds no '*': every other entry is reported.
@@ -91,20 +92,34 @@ class Rule(ResourceRule):
             ),
         )
 
-    def check(self, resource: Resource, ctx: Context) -> None:
-        # A Role cannot hold nonResourceURLs: validation rejects "namespaced rules cannot
-        # apply to non-resource URLs", so only ClusterRoles are checked for them.
-        fields = _FIELDS if resource.kind == "ClusterRole" else tuple(f for f in _FIELDS if f != _CLUSTER_ONLY)
-        for i, rule in written_rules(resource):
+    def check(self, index: BundleIndex, ctx: Context) -> None:
+        for resource, i, rule, weight in weighed_rules(index):
+            # A Role cannot hold nonResourceURLs: validation rejects "namespaced rules cannot
+            # apply to non-resource URLs", so only ClusterRoles are checked for them.
+            fields = _FIELDS if resource.kind == "ClusterRole" else tuple(f for f in _FIELDS if f != _CLUSTER_ONLY)
             verbs = describe_verbs(rule)
             for field in fields:
                 for j, value in entries(rule, field):
                     kind = wildcard(field, value)
                     if kind is None:
                         continue
-                    ctx.report(
-                        resource,
-                        ("rules", i, field, j),
-                        f"{field} '{value}' in rules[{i}] {_grant(field, value, kind, verbs)}",
-                        severity=Severity.LOW if kind is Wildcard.LITERAL else None,
-                    )
+                    text, severity = f"{field} '{value}' in rules[{i}] {_grant(field, value, kind, verbs)}", None
+                    if kind is Wildcard.LITERAL:
+                        severity = Severity.LOW
+                    elif field == "nonResourceURLs" and _reads_discovery(rule, value):
+                        text = f"{field} '{value}' in rules[{i}] allows {verbs} on {_DISCOVERY}"
+                        severity = Severity.LOW
+                    elif weight.severity is not None:
+                        text, severity = text + weight.note, weight.severity
+                    ctx.report(resource, ("rules", i, field, j), text, severity=severity)
+
+
+_DISCOVERY = (
+    "read-only paths that describe the API server (discovery, OpenAPI, version or health), which every"
+    " authenticated caller may read through system:discovery; no object is exposed"
+)
+
+
+def _reads_discovery(rule: dict[str, Any], value: str) -> bool:
+    """``get`` alone on a prefix that only reaches discovery-like paths (``/apis/*``)."""
+    return set(strings(rule, "verbs")) <= {"get"} and read_only_url(value)

@@ -8,6 +8,7 @@ checked, so a run focused on a few namespaces compiles only theirs.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import ipaddress
 from collections.abc import Iterable
@@ -35,6 +36,8 @@ from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside, plain_fil
 NAME = "metadata-egress"
 DENY_POLICY_FILE = "deny-metadata-egress"
 OPTION = "blocked-addresses"
+GUARDED = "guarded-namespaces"
+ENDPOINT = "metadata-endpoint"
 
 
 @functools.cache
@@ -80,16 +83,29 @@ class Rule(BundleRule):
                 "default": [],
                 "description": "Metadata addresses already blocked on every node (e.g. by an iptables rule or "
                 "IMDSv2 hop limit); an endpoint listed here is not reported.",
-            }
+            },
+            GUARDED: {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Namespaces (names or shell patterns such as 'team-*') whose egress a default-deny "
+                "NetworkPolicy applied outside the input guards (by the platform); findings that remain there say so.",
+            },
+            ENDPOINT: {
+                "type": "boolean",
+                "default": True,
+                "description": "Whether the platform has an instance metadata endpoint; false (on-premises, or a "
+                "platform that serves none to pods) turns the rule off.",
+            },
         },
     )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         blocked = _blocked(ctx.options[OPTION] or ())
         addresses = [a for a in METADATA_ADDRESSES if a not in blocked]
-        if not addresses:
+        if not addresses or ctx.options[ENDPOINT] is False:
             return
-        policies = _Policies(index)
+        policies = _Policies(index, tuple(ctx.options[GUARDED] or ()))
         for workload in index.workloads:
             namespace = workload.resource.namespace or ""
             host_network = workload.spec.get("hostNetwork") is True
@@ -101,6 +117,7 @@ class Rule(BundleRule):
                 if verdict.reach is not Reach.BLOCKED:
                     verdicts.setdefault(verdict, []).append(address)
             if verdicts:
+                assumed = policies.assumed(namespace)
                 related = [
                     ctx.related(policies.sources[v.policy], v.path, v.reason)
                     for v in verdicts
@@ -109,7 +126,7 @@ class Rule(BundleRule):
                 ctx.report(
                     workload.resource,
                     workload.path("hostNetwork") if host_network else workload.spec_path,
-                    _message(verdicts, host_network),
+                    _message(verdicts, host_network) + assumed,
                     severity=self.meta.severity if _reachable(verdicts) else Severity.LOW,
                     related=related,
                     fix=_fix(workload, core, verdicts, host_network),
@@ -119,8 +136,9 @@ class Rule(BundleRule):
 class _Policies:
     """The compiled policies that apply to each namespace, compiled on first use."""
 
-    def __init__(self, index: BundleIndex) -> None:
+    def __init__(self, index: BundleIndex, guarded: tuple[str, ...] = ()) -> None:
         self._index = index
+        self._guarded = guarded
         self._compiled: dict[str, tuple[list[EgressPolicy], list[CniPolicy]]] = {}
         self.sources: dict[ResourceRef, Resource] = {}
         """The resource of every compiled policy, to point related locations at."""
@@ -130,12 +148,26 @@ class _Policies:
         """The namespace's NetworkPolicies, and its CNI policies plus the cluster-wide ones."""
         found = self._compiled.get(namespace)
         if found is None:
-            core = []
+            core = [egress_policy(_assumed_ref(namespace), _DEFAULT_DENY)] if self.guards(namespace) else []
             for resource in self._index.network_policies.get(namespace, ()):
                 self.sources[resource.ref] = resource
                 core.append(egress_policy(resource.ref, resource.body))
             found = self._compiled[namespace] = (core, self._cni(namespace) + self._cluster_wide)
         return found
+
+    def guards(self, namespace: str) -> bool:
+        """Whether the configuration says a default-deny egress policy outside the input guards ``namespace``."""
+        return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in self._guarded)
+
+    def assumed(self, namespace: str) -> str:
+        """What a finding in ``namespace`` took for granted, for its message."""
+        if not self.guards(namespace):
+            return ""
+        return (
+            f" (assumed: namespace {namespace} has a default-deny egress NetworkPolicy outside the input, per"
+            f" {GUARDED}; policies add up, so what a policy of the input allows, or hostNetwork, still opens"
+            " the endpoint)"
+        )
 
     def _cni(self, namespace: str | None) -> list[CniPolicy]:
         compiled = []
@@ -143,6 +175,15 @@ class _Policies:
             self.sources[resource.ref] = resource
             compiled.append(cni_policy(resource.ref, resource.body))
         return compiled
+
+
+_ASSUMED = "default-deny-egress (assumed)"
+_DEFAULT_DENY = {"spec": {"podSelector": {}, "policyTypes": ["Egress"]}}
+"""The policy a guarded namespace is assumed to hold: every pod selected, no egress allowed."""
+
+
+def _assumed_ref(namespace: str) -> ResourceRef:
+    return ResourceRef("networking.k8s.io/v1", "NetworkPolicy", namespace, _ASSUMED)
 
 
 def _fix(
@@ -158,7 +199,7 @@ def _fix(
         return Fix("not changed: NetworkPolicy does not govern hostNetwork pods; run them without it")
     if any(v.reach is not Reach.REACHABLE for v in verdicts):
         return Fix("not changed: tokenlint cannot evaluate every policy that applies to these pods")
-    isolating = [p.ref.display() for p in core if p.isolates_egress]
+    isolating = [p.ref.display() for p in core if p.isolates_egress and p.ref.name != _ASSUMED]
     if isolating:
         return Fix(f"not changed: add an except for the endpoint to the egress rules of {', '.join(isolating)}")
     resource = workload.resource

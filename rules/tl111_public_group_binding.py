@@ -7,6 +7,7 @@ from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_list
 from tokenlint.index import BundleIndex
+from tokenlint.k8s.rbac import discovery_only, writes_objects
 from tokenlint.k8s.reach import (
     ANONYMOUS,
     AUTHENTICATED,
@@ -68,11 +69,19 @@ class Rule(BundleRule):
             role = binding.role
             reached = sorted({g.capability.id for g in role.grants if binding.scope is None or not g.cluster_only})
             if role.full_wildcard or reached:
-                worth, severity = f"which reaches {', '.join(reached)}", Severity.CRITICAL
+                worth, severity = f"which reaches {', '.join(reached) or 'every permission'}", Severity.CRITICAL
             elif not role.known:
                 worth, severity = "which is not in the input (unknown permissions)", self.meta.severity
+            elif discovery_only(role):
+                worth, severity = (
+                    "which only allows discovery (non-resource URLs such as /api, /version, /healthz) and reviews of"
+                    " the caller's own access",
+                    Severity.LOW,
+                )
+            elif writes_objects(role):
+                worth, severity = "which reaches no TL1xx capability but writes API objects", self.meta.severity
             else:
-                worth, severity = "which reaches no TL1xx capability", self.meta.severity
+                worth, severity = "which reaches no TL1xx capability but reads API objects", Severity.MEDIUM
             who = f"{subject.display()}, that is {_WHO[subject.name]}"
             ctx.report(
                 binding.resource,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, Path, reach_of
-from tokenlint.k8s.serviceaccounts import TokenMount, projected_tokens
+from tokenlint.k8s.serviceaccounts import TokenMount, api_tokens
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath, Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
@@ -47,10 +47,10 @@ def _tail(ctx: Context, path: Path) -> tuple[Related, ...]:
     if rule.origin is not None:
         where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
         text = f"{where} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(rule.origin, ("rules", rule.index), text))
+        steps.append(ctx.related(rule.origin, ("rules", rule.index), text, label=capability))
     else:
         text = f"built-in {role.display()} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(binding.resource, ("roleRef", "name"), text))
+        steps.append(ctx.related(binding.resource, ("roleRef", "name"), text, label=capability))
     return tuple(steps)
 
 
@@ -65,6 +65,15 @@ def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
     if others:
         text += f"; it also reaches {', '.join(others)}"
     return text
+
+
+def _severity(worst: Path) -> Severity:
+    """Cluster-wide, every capability is cluster-admin-equivalent (any namespace's secrets and
+    tokens, pods as any account, every node), except writing RBAC without bind or escalate,
+    which escalation prevention bounds to what the token holds: one step lower."""
+    if worst.grant.bounded:
+        return Severity.HIGH if worst.cluster_wide else Severity.MEDIUM
+    return Severity.CRITICAL if worst.cluster_wide else Severity.HIGH
 
 
 class Rule(BundleRule):
@@ -90,10 +99,10 @@ class Rule(BundleRule):
             if mount.mounted:
                 anchor, how = mount.field, mount.explain()
             else:
-                projected = next(projected_tokens(workload), None)
+                projected = next(api_tokens(workload), None)
                 if projected is None:
-                    continue
-                anchor, how = projected, "a projected serviceAccountToken volume"
+                    continue  # a token for another audience is no API credential
+                anchor, how = projected, "a projected serviceAccountToken volume for the API server's audience"
             account = reach.of_account(mount.key)
             worst = account.worst
             if worst is None:
@@ -105,9 +114,7 @@ class Rule(BundleRule):
                 workload.resource,
                 anchor,
                 _message(mount, account, worst),
-                # Cluster-wide, every one of these capabilities is cluster-admin-equivalent
-                # (any namespace's secrets and tokens, pods as any account, every node).
-                severity=Severity.CRITICAL if worst.cluster_wide else Severity.HIGH,
+                severity=_severity(worst),
                 related=[*_head(ctx, workload, anchor, how, mount), *tail],
                 chain=True,
                 properties={

@@ -50,3 +50,34 @@ spec:
           image: registry.example/api:1.0
 """
 """Deployment shop/api, run as service account shop/api; each test brings the account it needs."""
+
+HOSTILE = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: "<script>alert(1)</script>"
+  namespace: '"><img src=x onerror=alert(2)>'
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: "<script>alert(3)</script>"
+  namespace: '"><img src=x onerror=alert(2)>'
+spec:
+  template:
+    spec:
+      serviceAccountName: "<script>alert(1)</script>"
+      containers: [{name: "</td><b>x</b>", image: nginx}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: "<svg onload=alert(4)>"
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+  - kind: ServiceAccount
+    name: "<script>alert(1)</script>"
+    namespace: '"><img src=x onerror=alert(2)>'
+"""
+"""A Deployment, its ServiceAccount and a cluster-admin binding whose names are markup: Kubernetes
+would refuse them, tokenlint reads them anyway, and a report must show them as text."""

@@ -30,7 +30,7 @@ def test_a_dump_reports_only_the_applications() -> None:
         ("TL001", 6244, "high", "Deployment shop/api"),
         ("TL201", 6244, "high", "Deployment shop/api"),
         ("TL101", 6271, "high", "Role shop/api-config"),
-        ("TL001", 6373, "high", "DaemonSet monitoring/metrics-agent"),
+        # The DaemonSet sets automountServiceAccountToken: true itself: one finding, TL201's chain.
         # system:kubelet-api-admin is the dump's own object: its rules[2] ('*' on nodes/proxy)
         # is reached through the application's binding, where the finding lands.
         ("TL201", 6373, "critical", "DaemonSet monitoring/metrics-agent"),
@@ -41,6 +41,7 @@ def test_a_dump_reports_only_the_applications() -> None:
         ("TL103", 6491, "high", "RoleBinding ci/deployer-edit"),
         ("TL105", 6491, "critical", "RoleBinding ci/deployer-edit"),
         ("TL106", 6491, "high", "RoleBinding ci/deployer-edit"),
+        ("TL112", 6491, "high", "RoleBinding ci/deployer-edit"),
     ]
     # the ReplicaSet and Pod the Deployment made are in the dump, and only the Deployment is reported
     assert result.resources == 153

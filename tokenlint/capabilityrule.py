@@ -3,8 +3,9 @@
 Each rule reports the role rules of the input that grant its capability, bound or not: a
 dangerous rule in an unbound role is one ``RoleBinding`` away from being live (a Helm
 value, a later commit), so it is still reported, at low severity, and the message says
-that nothing in the bundle binds it. A rule limited by ``resourceNames`` is reported at
-medium at most and says so. Built-in roles (``admin``, ``edit``, ``system:*``...) are not the reader's to edit,
+that nothing in the bundle binds it. A rule limited by ``resourceNames``, or writing roles
+and bindings without ``bind``/``escalate`` (bounded by escalation prevention), is reported
+at medium at most and says so. Built-in roles (``admin``, ``edit``, ``system:*``...) are not the reader's to edit,
 whether the input only references them or holds them as Kubernetes' own objects (a
 cluster dump): the finding is on each binding's ``roleRef``.
 
@@ -48,15 +49,33 @@ def _not_the_readers(grant: Grant) -> bool:
     return origin is None or is_kubernetes_own(origin)
 
 
+def _limits(grants: list[Grant]) -> str:
+    """What bounds the capability, when every grant of one rule is bounded."""
+    if grants and all(g.bounded for g in grants):
+        return (
+            " (without bind or escalate, RBAC's escalation prevention limits it to permissions the token already"
+            " holds; it can still hand them to other subjects)"
+        )
+    return ""
+
+
 class CapabilityRule(BundleRule):
     """Reports every role rule, and every binding of a built-in role, that grants ``capability``."""
 
     capability: ClassVar[Capability]
 
+    def adjust(self, role: RoleView, grants: list[Grant], severity: Severity) -> Severity:
+        """The severity of ``grants`` of ``role`` for this capability; a rule may refine it."""
+        return severity
+
+    def explain(self, role: RoleView) -> str:
+        """What the capability means for ``role``, appended to the message; a rule may add it."""
+        return ""
+
     def _severity(self, grants: list[Grant], bound: bool) -> Severity:
         if not bound:
             return Severity.LOW
-        if all(g.names for g in grants):
+        if all(g.names for g in grants) or all(g.bounded for g in grants):
             return min(self.meta.severity, Severity.MEDIUM)
         return self.meta.severity
 
@@ -77,12 +96,12 @@ class CapabilityRule(BundleRule):
                 continue  # its rules are reported where they are written
             bindings = reach.bindings_of_role(resource)
             for i, grants in self._mine(role).items():
-                what = "; ".join(g.describe() for g in grants)
+                what = "; ".join(g.describe() for g in grants) + _limits(grants) + self.explain(role)
                 ctx.report(
                     resource,
                     ("rules", i),
                     f"rules[{i}] lets a token {title}: it allows {what}; {bound_text(bindings)}",
-                    severity=self._severity(grants, bool(bindings)),
+                    severity=self.adjust(role, grants, self._severity(grants, bool(bindings))),
                 )
         reported: set[int] = set()
         for binding in reach.bindings:
@@ -97,10 +116,10 @@ class CapabilityRule(BundleRule):
             if not builtin:
                 continue
             reported.add(id(binding.resource))
-            what = "; ".join(g.describe() for g in builtin)
+            what = "; ".join(g.describe() for g in builtin) + _limits(builtin) + self.explain(binding.role)
             ctx.report(
                 binding.resource,
                 ("roleRef", "name"),
                 f"binds {binding.role.display()} {binding.where()}, which lets a token {title}: it allows {what}",
-                severity=self._severity(builtin, bound=True),
+                severity=self.adjust(binding.role, builtin, self._severity(builtin, bound=True)),
             )

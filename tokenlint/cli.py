@@ -48,6 +48,7 @@ class Format(StrEnum):
     json = "json"
     sarif = "sarif"
     github = "github"
+    html = "html"
 
 
 def _version(value: bool) -> None:
@@ -329,15 +330,19 @@ def lint_command(
         show_suppressed=show_suppressed,
         suggestions=suggested,
     )
-    text = FORMATTERS[output_format.value](report)
+    _write(FORMATTERS[output_format.value](report), output)
+    raise typer.Exit(report.exit_code())
+
+
+def _write(text: str, output: Path | None) -> None:
+    """The report to standard output, or to ``output``."""
     if output is None:
         sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
-    raise typer.Exit(report.exit_code())
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 baseline_app = typer.Typer(
@@ -419,12 +424,14 @@ class PathsFormat(StrEnum):
     json = "json"
     dot = "dot"
     mermaid = "mermaid"
+    html = "html"
 
 
 @app.command("paths")
 def paths_command(
     paths: PathsArgument,
     output_format: Annotated[PathsFormat, typer.Option("--format", help="View format.")] = PathsFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the view to this file.")] = None,
     namespace: NamespaceOption = None,
     values: ValuesOption = [],  # noqa: B006
     set_values: SetOption = [],  # noqa: B006
@@ -438,7 +445,7 @@ def paths_command(
     from tokenlint.paths import collect
 
     view = collect(discover(paths, render), LintOptions(namespace=render.namespace or "default"))
-    sys.stdout.write(PATHS_FORMATTERS[output_format.value](view))
+    _write(PATHS_FORMATTERS[output_format.value](view), output)
     raise typer.Exit(EXIT_USAGE if view.errors else 0)
 
 
@@ -469,17 +476,6 @@ def export_command(
     except ValueError as exc:  # an unknown format or action, or deny with warn
         raise _fail(str(exc)) from None
     _write(text, output)
-
-
-def _write(text: str, output: Path | None) -> None:
-    """Standard output, or the file given with -o (an unwritable file is a usage error)."""
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise _fail(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @app.command("rules")

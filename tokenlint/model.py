@@ -85,6 +85,9 @@ class Related:
     message: str
     location: Location
     resource: ResourceRef | None = None
+    label: str | None = None
+    """The step's short name where a picture has no room for the message (the HTML report's
+    graph); None means the resource's own name says it."""
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,10 @@ class Context:
         self.options = options
         self._sink = sink
 
-    def related(self, resource: Resource, path: FieldPath, message: str) -> Related:
-        """A secondary location on another resource, e.g. the binding of a chain."""
-        return Related(message, resource.locate(path), resource.ref)
+    def related(self, resource: Resource, path: FieldPath, message: str, label: str | None = None) -> Related:
+        """A secondary location on another resource, e.g. the binding of a chain; ``label`` is
+        the step's short name when the resource's own name does not say what the step is."""
+        return Related(message, resource.locate(path), resource.ref, label)
 
     def set_field(self, resource: Resource, path: FieldPath, value: bool | int | str) -> SetField:
         """A proposed change of one field of ``resource``, editable only in a plain file."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tokenlint.engine import lint
 from tokenlint.model import Finding, Severity
 from tokenlint.registry import load_rules
@@ -47,7 +49,7 @@ def test_tl001_says_what_the_token_is_worth() -> None:
     assert unknown.message.endswith("it is bound to ClusterRole vendor, not in the input: what it grants is unknown")
     (high,) = run("TL001", POD + binding("ClusterRole", "edit"))
     assert high.severity is Severity.HIGH
-    assert high.message.endswith("it reaches 5 capabilities (TL101, TL102, TL103, TL105, TL106), see TL201")
+    assert high.message.endswith("it reaches 6 capabilities (TL101, TL102, TL103, TL105, TL106, TL112), see TL201")
 
 
 def test_tl201_severity_follows_the_scope() -> None:
@@ -114,9 +116,29 @@ def test_tl110_and_tl111_severity_follow_scope_and_power() -> None:
         "{kind: ServiceAccount, name: api, namespace: shop}", "{kind: Group, name: 'system:authenticated'}"
     )
     (finding,) = run("TL111", public)
-    assert finding.severity is Severity.HIGH
+    assert finding.severity is Severity.MEDIUM
+    assert finding.message.endswith("which reaches no TL1xx capability but reads API objects")
     (critical,) = run("TL111", public.replace("name: view", "name: edit"))
     assert critical.severity is Severity.CRITICAL
+
+
+@pytest.mark.parametrize(
+    ("role", "severity"),
+    [
+        # get on /api, /apis/*, /version, /healthz...: what every authenticated caller may read
+        ("system:discovery", Severity.LOW),
+        ("system:basic-user", Severity.LOW),
+        # writes leases of kube-system, reads nodes: not a TL1xx capability, but objects
+        ("system:kube-scheduler", Severity.HIGH),
+        ("system:unknown-vendor-role", Severity.HIGH),
+    ],
+)
+def test_tl111_severity_follows_what_the_public_grant_reaches(role: str, severity: Severity) -> None:
+    public = binding("ClusterRole", f"'{role}'", kind="ClusterRoleBinding").replace(
+        "{kind: ServiceAccount, name: api, namespace: shop}", "{kind: Group, name: 'system:authenticated'}"
+    )
+    (finding,) = run("TL111", public)
+    assert finding.severity is severity
 
 
 def test_tl002_says_what_the_legacy_token_reaches() -> None:
@@ -131,4 +153,96 @@ type: kubernetes.io/service-account-token
     (alone,) = run("TL002", secret)
     assert alone.message.endswith("; the token grants nothing in this bundle")
     (bound,) = run("TL002", secret + binding("ClusterRole", "edit"))
-    assert bound.message.endswith("; the token reaches 5 capabilities (TL101, TL102, TL103, TL105, TL106)")
+    assert bound.message.endswith("; the token reaches 6 capabilities (TL101, TL102, TL103, TL105, TL106, TL112)")
+
+
+def _role(*rules: str) -> str:
+    body = "".join(f"\n  - {r}" for r in rules)
+    return (
+        f"apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: shop}}\nrules:{body}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rules", "bound", "severity", "note"),
+    [
+        ('{apiGroups: [""], resources: [pods], verbs: ["*"]}', True, Severity.HIGH, ""),
+        ('{apiGroups: [""], resources: [pods], verbs: ["*"]}', False, Severity.LOW, "no binding in this bundle"),
+        # a kubebuilder admin role: every verb on the project's own custom resources
+        ("{apiGroups: [webapp.acme.example], resources: [guestbooks], verbs: ['*']}", True, Severity.LOW, "custom"),
+        ("{apiGroups: [webapp.acme.example, apps], resources: [deployments], verbs: ['*']}", True, Severity.HIGH, ""),
+    ],
+)
+def test_tl003_weighs_unbound_roles_and_custom_resources(
+    rules: str, bound: bool, severity: Severity, note: str
+) -> None:
+    (finding,) = run("TL003", _role(rules) + (binding("Role", "r") if bound else ""))
+    assert finding.severity is severity
+    assert note in finding.message
+
+
+@pytest.mark.parametrize(
+    ("rule", "severity", "says"),
+    [
+        ("{apiGroups: [webapp.acme.example], resources: ['*'], verbs: [get]}", Severity.LOW, "custom resources"),
+        ("{nonResourceURLs: ['/apis/*', /version], verbs: [get]}", Severity.LOW, "read-only paths"),
+        ("{nonResourceURLs: ['/apis/*'], verbs: [get, post]}", Severity.HIGH, "every path below /apis/"),
+        ("{nonResourceURLs: ['/*'], verbs: [get]}", Severity.HIGH, "every path below /"),
+        ("{nonResourceURLs: ['/metrics*'], verbs: [get]}", Severity.HIGH, "every path below /metrics"),
+    ],
+)
+def test_tl004_weighs_custom_groups_and_read_only_paths(rule: str, severity: Severity, says: str) -> None:
+    role = f"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r}}\nrules:\n  - {rule}\n"
+    (finding,) = run("TL004", role + binding("ClusterRole", "r", kind="ClusterRoleBinding"))
+    assert (finding.severity, says in finding.message) == (severity, True)
+
+
+@pytest.mark.parametrize(
+    ("verbs", "severity", "bounded"),
+    [
+        ("[create, update]", Severity.MEDIUM, True),
+        ("[create, bind]", Severity.CRITICAL, False),
+        ("[escalate]", Severity.CRITICAL, False),
+        ('["*"]', Severity.CRITICAL, False),
+    ],
+)
+def test_tl104_without_bind_or_escalate_is_bounded_by_escalation_prevention(
+    verbs: str, severity: Severity, bounded: bool
+) -> None:
+    role = _role(f"{{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings, roles], verbs: {verbs}}}")
+    (finding,) = run("TL104", role + binding("Role", "r"))
+    assert finding.severity is severity
+    assert ("escalation prevention limits it to permissions the token already holds" in finding.message) is bounded
+
+
+@pytest.mark.parametrize(
+    ("rules", "severity"),
+    [
+        # the same role reads secrets (the token) or creates pods (that mount the Secret)
+        (['{apiGroups: [""], resources: [secrets], verbs: [create, get]}'], Severity.HIGH),
+        (
+            [
+                '{apiGroups: [""], resources: [secrets], verbs: [create]}',
+                '{apiGroups: [""], resources: [pods], verbs: [create]}',
+            ],
+            Severity.HIGH,
+        ),
+        (['{apiGroups: [""], resources: [secrets], verbs: [create]}'], Severity.MEDIUM),
+    ],
+)
+def test_tl112_weighs_whether_the_minted_token_can_be_read(rules: list[str], severity: Severity) -> None:
+    (finding,) = run("TL112", _role(*rules) + binding("Role", "r"))
+    assert finding.severity is severity
+    assert "filled by the token controller with a token of that account that never expires" in finding.message
+
+
+def test_tl201_follows_token_minting_through_secrets() -> None:
+    role = _role('{apiGroups: [""], resources: [secrets], verbs: [create]}')
+    (finding,) = run("TL201", POD + "---\n" + role + binding("Role", "r"))
+    assert "(TL112)" in finding.message
+
+
+def test_tl102_counts_the_extensions_group_of_old_clusters() -> None:
+    role = _role("{apiGroups: [extensions], resources: [deployments], verbs: [create]}")
+    (finding,) = run("TL102", role + binding("Role", "r"))
+    assert finding.message.startswith("rules[0] lets a token create pods: it allows create on deployments")

@@ -132,3 +132,28 @@ def test_an_address_blocked_on_the_nodes_is_not_reported() -> None:
 
 def test_both_addresses_blocked_on_the_nodes_report_nothing() -> None:
     assert findings(DEPLOYMENT, {"blocked-addresses": ["169.254.169.254", "fd00:ec2:0::254"]}) == []
+
+
+def test_a_namespace_guarded_outside_the_input_is_assumed_default_deny() -> None:
+    assert findings(DEPLOYMENT, {"guarded-namespaces": ["sh*"]}) == []
+    assert len(findings(DEPLOYMENT, {"guarded-namespaces": ["payments"]})) == 1
+
+
+def test_what_the_input_allows_in_a_guarded_namespace_is_still_reported_with_the_assumption() -> None:
+    # NetworkPolicies add up: the assumed default deny does not take back what v6 allows.
+    [finding] = findings(DEPLOYMENT + ALLOW_V6, {"guarded-namespaces": ["shop"]})
+    assert finding.message.startswith("pods can reach the instance metadata endpoint [fd00:ec2::254]:80 (")
+    assert finding.message.endswith(
+        " (assumed: namespace shop has a default-deny egress NetworkPolicy outside the input, per guarded-namespaces;"
+        " policies add up, so what a policy of the input allows, or hostNetwork, still opens the endpoint)"
+    )
+
+
+def test_host_network_pods_of_a_guarded_namespace_are_still_reported() -> None:
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: agent\n  namespace: shop\nspec:\n  hostNetwork: true\n"
+    [finding] = findings(pod + "  containers: []\n", {"guarded-namespaces": ["shop"]})
+    assert "assumed: namespace shop" in finding.message
+
+
+def test_a_platform_without_a_metadata_endpoint_reports_nothing() -> None:
+    assert findings(DEPLOYMENT, {"metadata-endpoint": False}) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tokenlint.formatters.github import format_github
+from tokenlint.formatters.html import format_html
 from tokenlint.formatters.json import format_json
 from tokenlint.formatters.sarif import format_sarif
 from tokenlint.formatters.text import format_text
@@ -17,4 +18,5 @@ FORMATTERS: dict[str, Formatter] = {
     "json": format_json,
     "sarif": format_sarif,
     "github": format_github,
+    "html": format_html,
 }

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from tokenlint.formatters.html import format_paths_html
 from tokenlint.formatters.json import error_json, location_json
 from tokenlint.model import Location
 from tokenlint.paths import Account, PathsView, Reached
@@ -142,4 +143,5 @@ PATHS_FORMATTERS: dict[str, Callable[[PathsView], str]] = {
     "json": format_json,
     "dot": format_dot,
     "mermaid": format_mermaid,
+    "html": format_paths_html,
 }

@@ -103,3 +103,43 @@ def describe_targets(rule: dict[str, Any]) -> str:
     if urls:
         return "every non-resource URL" if ALL in urls else "non-resource URLs " + ", ".join(urls)
     return "no resource"
+
+
+_READ_ONLY_PATHS = (
+    "/api",
+    "/apis",
+    "/openapi",
+    "/version",
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/.well-known/openid-configuration",
+    "/openid/v1/jwks",
+)
+"""Non-resource paths that only describe the API server: discovery (``/api``, ``/apis`` and
+every group and version below them), OpenAPI, version, health, and the service account
+issuer's public keys. Resource requests never match non-resource URLs, so ``/apis/*`` in
+``nonResourceURLs`` reaches discovery documents only (``pkg/apis/rbac/v1/evaluation_helpers.go``
+``NonResourceURLMatches``; ``system:discovery`` in the bootstrap policy grants exactly these)."""
+
+
+def read_only_url(url: str) -> bool:
+    """Whether a ``nonResourceURLs`` entry (trailing ``*`` a prefix) reaches only read-only paths."""
+    path = url[:-1] if url.endswith(ALL) else url
+    if ALL in path:
+        return False
+    path = path.rstrip("/") or "/"
+    return any(path == p or path.startswith(p + "/") for p in _READ_ONLY_PATHS)
+
+
+BUILTIN_API_GROUPS = frozenset({"", "apps", "autoscaling", "batch", "extensions", "policy"})
+"""API groups Kubernetes itself serves without a ``k8s.io`` suffix."""
+
+
+def custom_group(group: str) -> bool:
+    """Whether ``group`` is a project's own API group (custom resources), not Kubernetes'.
+
+    Groups ending in ``k8s.io`` belong to Kubernetes or its SIG projects (Gateway API,
+    snapshots) and count as Kubernetes'.
+    """
+    return group != ALL and group not in BUILTIN_API_GROUPS and not group.endswith("k8s.io")

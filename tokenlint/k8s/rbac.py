@@ -23,7 +23,7 @@ from tokenlint.index import BundleIndex
 from tokenlint.k8s import bootstrap
 from tokenlint.k8s.bootstrap import BuiltinRole
 from tokenlint.k8s.labels import Selector, parse_selector
-from tokenlint.k8s.policy import ALL, strings, written_rules
+from tokenlint.k8s.policy import ALL, read_only_url, strings, written_rules
 from tokenlint.resources import Resource
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -32,6 +32,9 @@ CLUSTER_ADMIN = "cluster-admin"
 _NAMELESS_VERBS = frozenset({"create", "deletecollection"})
 """Verbs whose request on a collection carries no object name, so ``resourceNames``
 cannot allow them (Kubernetes RBAC docs: "Referring to resources")."""
+
+_UNBOUNDING_VERBS = frozenset({"bind", "escalate"})
+"""The verbs that lift RBAC's escalation prevention for roles and bindings."""
 
 _WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 
@@ -72,6 +75,9 @@ WORKLOAD_CREATE = Capability(
         _need("", "pods replicationcontrollers", "create"),
         _need("apps", "deployments daemonsets statefulsets replicasets", "create"),
         _need("batch", "jobs cronjobs", "create"),
+        # Clusters before 1.16 also served these workloads in extensions/v1beta1, and dumps
+        # of them (or roles written for them) still name the group.
+        _need("extensions", "deployments daemonsets replicasets", "create"),
     ),
 )
 POD_EXEC = Capability(
@@ -105,7 +111,21 @@ IMPERSONATE = Capability(
 )
 TOKEN_REQUEST = Capability("TL106", "mint tokens for service accounts", (_need("", "serviceaccounts/token", "create"),))
 NODES_PROXY = Capability(
-    "TL107", "reach the kubelet API through nodes/proxy", (_need("", "nodes/proxy", None, cluster_only=True),)
+    "TL107",
+    "reach the kubelet API through nodes/proxy",
+    # The kubelet authorizes a proxied request with the verb of its HTTP method (POST
+    # create, GET get, PUT update, PATCH patch, DELETE delete: GetRequestAttributes in
+    # pkg/kubelet/server/auth.go), and the API server's nodes/NAME/proxy path is a named
+    # request, never list, watch or deletecollection.
+    (_need("", "nodes/proxy", "create delete get patch update", cluster_only=True),),
+)
+SECRET_TOKEN_MINT = Capability(
+    "TL112",
+    "mint non-expiring tokens through service-account-token Secrets",
+    # The token controller (pkg/controller/serviceaccount/tokens_controller.go) fills any
+    # Secret of type kubernetes.io/service-account-token whose annotation names an
+    # existing account of its namespace with a token of that account, without expiry.
+    (_need("", "secrets", "create"),),
 )
 CSR_APPROVAL = Capability(
     "TL108",
@@ -137,6 +157,7 @@ CAPABILITIES = (
     NODES_PROXY,
     CSR_APPROVAL,
     WEBHOOK_CONFIG,
+    SECRET_TOKEN_MINT,
 )
 
 
@@ -153,6 +174,8 @@ class PolicyRule:
     names: tuple[str, ...]
     origin: Resource | None
     index: int
+    urls: frozenset[str] = frozenset()
+    """``nonResourceURLs``."""
 
     @property
     def is_full_wildcard(self) -> bool:
@@ -170,6 +193,7 @@ def _written(role: Resource) -> tuple[PolicyRule, ...]:
             tuple(strings(rule, "resourceNames")),
             role,
             i,
+            frozenset(strings(rule, "nonResourceURLs")),
         )
         for i, rule in written_rules(role)
     )
@@ -203,6 +227,18 @@ class Grant:
     @property
     def names(self) -> tuple[str, ...]:
         return self.rule.names
+
+    @property
+    def bounded(self) -> bool:
+        """Writing roles or bindings without ``bind`` or ``escalate``.
+
+        RBAC's escalation prevention lets such a holder create or update a role only with
+        permissions it already holds, and bind a role only when it holds every permission
+        of it (``ConfirmNoEscalation`` in pkg/registry/rbac/validation/rule.go,
+        ``EscalationAllowed`` and ``BindingAuthorized`` in pkg/registry/rbac/escalation_check.go):
+        it can hand its permissions to other subjects, not gain new ones.
+        """
+        return self.capability is BINDING_ESCALATION and not _UNBOUNDING_VERBS & set(self.verbs)
 
     def describe(self) -> str:
         """``create, get on pods/exec`` plus the resourceNames restriction, if any."""
@@ -248,6 +284,28 @@ def _named_verbs(rule: PolicyRule, verbs: set[str]) -> set[str]:
     return verbs - _NAMELESS_VERBS if rule.names else verbs
 
 
+SELF_REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"})
+"""Resources that only tell callers about themselves (what they may do, who they are)."""
+
+
+def discovery_only(role: RoleView) -> bool:
+    """Whether ``role`` allows nothing but non-resource URLs and reviews of the caller's own
+    access, like Kubernetes' system:discovery, system:basic-user and system:public-info-viewer."""
+    return all(
+        rule.resources <= SELF_REVIEWS
+        and ALL not in rule.groups
+        and (not rule.urls or (rule.verbs <= {"get"} and all(read_only_url(u) for u in rule.urls)))
+        for rule in role.rules
+    )
+
+
+def writes_objects(role: RoleView) -> bool:
+    """Whether ``role`` allows any write verb on any resource (other than self reviews)."""
+    return any(
+        (rule.verbs & _WRITE_VERBS or ALL in rule.verbs) and not rule.resources <= SELF_REVIEWS for rule in role.rules
+    )
+
+
 def _builtin_rules(role: BuiltinRole) -> tuple[PolicyRule, ...]:
     """The rules of a bootstrap-policy role, without a place in the input to point at."""
     return tuple(
@@ -258,6 +316,7 @@ def _builtin_rules(role: BuiltinRole) -> tuple[PolicyRule, ...]:
             tuple(rule.get("resourceNames", ())),
             None,
             i,
+            frozenset(rule.get("nonResourceURLs", ())),
         )
         for i, rule in enumerate(role.rules)
     )

@@ -139,11 +139,13 @@ class Path:
         return self.binding.scope is None
 
     @property
-    def order(self) -> tuple[int, int, int, str]:
-        """Worst first: cluster-wide, unrestricted by resourceNames, cluster-admin-equal role, capability id."""
+    def order(self) -> tuple[int, int, int, int, str]:
+        """Worst first: cluster-wide, unrestricted by resourceNames, not bounded by escalation
+        prevention, cluster-admin-equal role, capability id."""
         return (
             not self.cluster_wide,
             bool(self.grant.names),
+            self.grant.bounded,
             not self.binding.role.full_wildcard,
             self.grant.capability.id,
         )

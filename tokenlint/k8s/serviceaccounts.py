@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tokenlint.admission import cel_string
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath
@@ -149,3 +150,34 @@ def projected_tokens(workload: Workload) -> Iterator[FieldPath]:
         for s, source in enumerate(sources):
             if isinstance(source, dict) and isinstance(source.get("serviceAccountToken"), dict):
                 yield workload.path("volumes", v, "projected", "sources", s, "serviceAccountToken")
+
+
+API_AUDIENCE_PREFIX = "https://kubernetes.default.svc"
+"""The audience most clusters give the API server (its ``--api-audiences`` default to the
+service account issuer, which kubeadm, EKS, AKS and kind set to this URL or below it)."""
+
+
+def api_token_cel(spec: str) -> str:
+    """CEL: the pod spec at ``spec`` requests a projected token the API server accepts (as :func:`api_tokens`)."""
+    token = "s.serviceAccountToken"
+    audience = f"{token}.audience"
+    accepted = f"!has({audience}) || {audience} == '' || {audience}.startsWith({cel_string(API_AUDIENCE_PREFIX)})"
+    sources = (
+        f"has(v.projected) && has(v.projected.sources) && v.projected.sources.exists(s, has({token}) && ({accepted}))"
+    )
+    return f"has({spec}.volumes) && {spec}.volumes.exists(v, {sources})"
+
+
+def api_tokens(workload: Workload) -> Iterator[FieldPath]:
+    """The projected ``serviceAccountToken`` sources whose token the API server accepts.
+
+    With no ``audience`` the kubelet requests the token for the API server's own audiences
+    (``pkg/kubelet/token``, TokenRequest with empty audiences), so it is an API credential
+    like the automounted one. A token for another audience (a vault, a service mesh) is
+    rejected by the API server's authenticator (audience mismatch) and is not one.
+    """
+    for path in projected_tokens(workload):
+        source = workload.resource.get(path)
+        audience = source.get("audience") if isinstance(source, dict) else None
+        if not audience or (isinstance(audience, str) and audience.startswith(API_AUDIENCE_PREFIX)):
+            yield path
