@@ -67,15 +67,6 @@ def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
     return text
 
 
-def _severity(worst: Path) -> Severity:
-    """Cluster-wide, every capability is cluster-admin-equivalent (any namespace's secrets and
-    tokens, pods as any account, every node), except writing RBAC without bind or escalate,
-    which escalation prevention bounds to what the token holds: one step lower."""
-    if worst.grant.bounded:
-        return Severity.HIGH if worst.cluster_wide else Severity.MEDIUM
-    return Severity.CRITICAL if worst.cluster_wide else Severity.HIGH
-
-
 class Rule(BundleRule):
     """The finding a reader acts on first: a pod whose token walks somewhere dangerous."""
 
@@ -114,7 +105,7 @@ class Rule(BundleRule):
                 workload.resource,
                 anchor,
                 _message(mount, account, worst),
-                severity=_severity(worst),
+                severity=worst.severity,
                 related=[*_head(ctx, workload, anchor, how, mount), *tail],
                 chain=True,
                 properties={

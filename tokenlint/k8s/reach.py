@@ -26,6 +26,7 @@ from tokenlint.index import BundleIndex
 from tokenlint.k8s.rbac import Grant, RoleKey, Roles, RoleView
 from tokenlint.k8s.serviceaccounts import AccountKey, TokenMount, token_mount
 from tokenlint.k8s.workloads import Workload
+from tokenlint.model import Severity
 from tokenlint.resources import Resource
 
 SA_USER_PREFIX = "system:serviceaccount:"
@@ -137,6 +138,18 @@ class Path:
     @property
     def cluster_wide(self) -> bool:
         return self.binding.scope is None
+
+    @property
+    def severity(self) -> Severity:
+        """What a token on this path is worth (TL201's severity, and the paths view's).
+
+        Cluster-wide, every capability is cluster-admin-equivalent (any namespace's secrets
+        and tokens, pods as any account, every node), except writing RBAC without bind or
+        escalate, which escalation prevention bounds to what the token holds: one step lower.
+        """
+        if self.grant.bounded:
+            return Severity.HIGH if self.cluster_wide else Severity.MEDIUM
+        return Severity.CRITICAL if self.cluster_wide else Severity.HIGH
 
     @property
     def order(self) -> tuple[int, int, int, int, str]:
