@@ -28,36 +28,13 @@ def _head(ctx: Context, workload: Workload, anchor: FieldPath, how: str, mount: 
     return steps
 
 
-def _tail(ctx: Context, path: Path) -> tuple[Related, ...]:
-    """The steps that belong to the path (binding, role, rule), shared by every workload on it."""
-    binding, grant = path.binding, path.grant
-    role, rule = binding.role, grant.rule
-    steps = [
-        ctx.related(
-            binding.resource,
-            ("subjects", binding.subject.index),
-            f"{binding.resource.kind} {binding.resource.name} binds {role.display()} {binding.where()} "
-            f"to {binding.subject.display()}",
-        )
-    ]
-    if role.resource is not None:
-        via = " (aggregated)" if role.aggregated else ""
-        steps.append(ctx.related(role.resource, ("metadata", "name"), f"{role.display()}{via}"))
-    capability = f"{grant.capability.id} {grant.capability.title}, {binding.where()}"
-    if rule.origin is not None:
-        where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
-        text = f"{where} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(rule.origin, ("rules", rule.index), text, label=capability))
-    else:
-        text = f"built-in {role.display()} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(binding.resource, ("roleRef", "name"), text, label=capability))
-    return tuple(steps)
-
-
 def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
     binding, grant = worst.binding, worst.grant
+    title = grant.capability.title
+    if grant.bounded:
+        title = "write roles and bindings (without bind or escalate: only with permissions it already holds)"
     text = (
-        f"pods get the token of ServiceAccount {mount.namespace}/{mount.name}, which can {grant.capability.title} "
+        f"pods get the token of ServiceAccount {mount.namespace}/{mount.name}, which can {title} "
         f"{binding.where()} ({grant.capability.id}) through {binding.resource.kind} {binding.resource.name} "
         f"and {binding.role.display()}"
     )
@@ -84,7 +61,6 @@ class Rule(BundleRule):
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         reach = reach_of(index)
-        tails: dict[int, tuple[Related, ...]] = {}
         for workload in index.workloads:
             mount = reach.mount(workload)
             if mount.mounted:
@@ -98,15 +74,12 @@ class Rule(BundleRule):
             worst = account.worst
             if worst is None:
                 continue
-            tail = tails.get(id(worst))
-            if tail is None:
-                tail = tails[id(worst)] = _tail(ctx, worst)
             ctx.report(
                 workload.resource,
                 anchor,
                 _message(mount, account, worst),
                 severity=worst.severity,
-                related=[*_head(ctx, workload, anchor, how, mount), *tail],
+                related=[*_head(ctx, workload, anchor, how, mount), *worst.steps],
                 chain=True,
                 properties={
                     "capabilities": ",".join(account.capabilities),

@@ -23,7 +23,7 @@ from tokenlint import shape, suppress
 from tokenlint.cache import FileCache, FileRecord
 from tokenlint.focus import focus
 from tokenlint.index import BundleIndex
-from tokenlint.k8s import defaults
+from tokenlint.k8s import credentials, defaults
 from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.model import FieldPath, Finding, InputError, Location, Severity
 from tokenlint.registry import RuleSet
@@ -100,13 +100,18 @@ class _Run:
         self.result.files += 1
         kept = self.base if stream.bundle is None else self.bundles.setdefault(stream.bundle, [])
         cache = self.cache if self.cache is not None and self.cache.accepts(stream) else None
-        record = cache.load(stream) if cache is not None else None
+        record = cache.load(stream, lambda: self._fresh_record(stream)) if cache is not None else None
         if record is not None:
             self._replay(record, kept)
         elif cache is not None:
             cache.store(stream, self._parse_recorded(stream, kept))
         else:
             self._parse(stream, kept)
+
+    def _fresh_record(self, stream: Stream) -> FileRecord:
+        """What parsing ``stream`` gives, outside this run's results: for a cache entry
+        whose lazily decoded parts turn out damaged."""
+        return _Run(self.rules, self.options)._parse_recorded(stream, [])
 
     def _replay(self, record: FileRecord, kept: list[Resource]) -> None:
         """Add a cached file's outcome as if it had just been parsed and checked."""
@@ -145,6 +150,7 @@ class _Run:
             items = list(items)
             comments = suppress.comments_by_document(data, [d for d in items if isinstance(d, Document)])
         namespace = stream.namespace or self.options.namespace
+        scan = credentials.may_carry(data)
         for item in items:
             if isinstance(item, ParseError):
                 self._parse_error(stream, item)
@@ -157,6 +163,8 @@ class _Run:
                 continue
             resources = list(resources_of(item, stream.origin, namespace, stream.scenario))
             for resource in resources:
+                # Secrets leave the body before any rule, message or cache entry can see them.
+                credentials.redact(resource, scan)
                 self.result.resources += 1
                 self._check_resource(resource)
                 if BundleIndex.wants(resource):
@@ -228,7 +236,9 @@ class _Run:
             self._guarded(rule, anchor, rule.check, index, ctx)
         if own is not None:
             mine = {(r.ref, r.origin.path) for r in own}
-            findings[start:] = [f for f in findings[start:] if (f.resource, f.location.path) in mine]
+            # A finding naming a scenario is on the bundle's own resources whatever file it
+            # points at (a kustomize patch is not the file its object came from).
+            findings[start:] = [f for f in findings[start:] if f.scenarios or (f.resource, f.location.path) in mine]
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, int, str, str]:
