@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, reach_of
 from tokenlint.k8s.serviceaccounts import AUTOMOUNT, AccountKey, TokenMount, TokenSource, api_tokens
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import Fix, Related, Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "automount-service-account-token"
 

@@ -7,11 +7,11 @@ It needs both objects, which may live in different files, so it runs over the bu
 
 from __future__ import annotations
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.reach import reach_of
 from tokenlint.model import Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "legacy-token-secret"
 SA_ANNOTATION = "kubernetes.io/service-account.name"

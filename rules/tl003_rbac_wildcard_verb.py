@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.policy import ALL, describe_targets, entries
 from tokenlint.model import Severity
-from tokenlint.rolerule import weighed_rules
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rolerule import weighed_rules
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "rbac-wildcard-verb"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.policy import Wildcard, describe_verbs, entries, read_only_url, strings, wildcard
 from tokenlint.model import Severity
-from tokenlint.rolerule import weighed_rules
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rolerule import weighed_rules
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "rbac-wildcard-resource"
 _FIELDS = ("apiGroups", "resources", "nonResourceURLs")

@@ -8,8 +8,8 @@ reviewer who reads the first one sees a setting that is not applied: an
 from __future__ import annotations
 
 from tokenlint.model import Severity, dotted
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import Context, ResourceRule, RuleMeta, page_beside
 
 NAME = "duplicate-key"
 

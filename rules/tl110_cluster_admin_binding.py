@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.rbac import CLUSTER_ADMIN
 from tokenlint.k8s.reach import MASTERS, reach_of
 from tokenlint.model import Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "cluster-admin-binding"
 

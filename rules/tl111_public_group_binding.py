@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.rbac import discovery_only, writes_objects
 from tokenlint.k8s.reach import ANONYMOUS, AUTHENTICATED, SA_GROUP, UNAUTHENTICATED, reach_of
 from tokenlint.model import Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "public-group-binding"
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from tokenlint.engine import LintOptions, lint
-from tokenlint.index import BundleIndex
+from tokenlint.engine.run import LintOptions, lint
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.model import InputError, Severity
-from tokenlint.registry import RuleSet
-from tokenlint.report import Report
-from tokenlint.resources import FileOrigin, Resource, Stream
-from tokenlint.rule import BundleRule, Context, ResourceRule, Rule, RuleMeta
+from tokenlint.report.result import Report
+from tokenlint.resources.resource import FileOrigin, Resource, Stream
+from tokenlint.rulekit.registry import RuleSet
+from tokenlint.rulekit.rule import BundleRule, Context, ResourceRule, Rule, RuleMeta
 
 
 def meta(rule_id: str, **options: int) -> RuleMeta:

@@ -15,7 +15,7 @@ sys.argv = ["tokenlint", "lint", "--no-cache", "settings.yaml"]
 try:
     tokenlint.cli.app()
 except SystemExit as done:
-    print(done.code, sorted(m for m in ("jsonschema", "tokenlint.customrules") if m in sys.modules))
+    print(done.code, sorted(m for m in ("jsonschema", "tokenlint.rulekit.customrules") if m in sys.modules))
 """
 
 

@@ -13,12 +13,12 @@ from manifests import HOSTILE
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
-from tokenlint.engine import lint
-from tokenlint.formatters.html import format_html, format_paths_html
-from tokenlint.paths import collect
-from tokenlint.registry import load_rules
-from tokenlint.report import Report
-from tokenlint.sources import discover
+from tokenlint.engine.run import lint
+from tokenlint.inputs.discover import discover
+from tokenlint.report.html import format_html, format_paths_html
+from tokenlint.report.pathsview import collect
+from tokenlint.report.result import Report
+from tokenlint.rulekit.registry import load_rules
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import LintResult, lint
-from tokenlint.registry import load_rules
-from tokenlint.rule import RULE_ID
-from tokenlint.sources import discover
+from tokenlint.engine.run import LintResult, lint
+from tokenlint.inputs.discover import discover
+from tokenlint.rulekit.registry import load_rules
+from tokenlint.rulekit.rule import RULE_ID
 
 RULES_DIR = Path(__file__).parent
 FIXTURE_SUFFIXES = (".yaml", ".yml")

@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 DEFAULT_ACCOUNT = "default"
 DEFAULT_NAMESPACE = "default"

@@ -1,0 +1,327 @@
+"""Remember what reading a file produced, keyed by its content, so repeated runs skip parsing.
+
+Parsing is nearly all of a cold run (about 5 s for 10,000 documents). A pre-commit run
+changes one or two files, so for every other file the engine replays a :class:`FileRecord`:
+the counts, the input errors, the findings of the per-resource rules, the suppressions
+the file declares and the resources the bundle index keeps. Cross-file rules still run
+over the whole bundle every time, which is what keeps a cached run's answer identical to
+a cold one.
+
+An entry's key is the SHA-256 of the file's path and content plus a salt that covers
+everything else the record depends on: the tokenlint version, the Python version, the
+default namespace, the rules with their options, and the size and modification time of
+every loaded tokenlint and rule module (so that editing a rule in a development checkout
+invalidates what it reported).
+
+Entries are written to a temporary file and renamed into place (atomic on POSIX and
+Windows), so concurrent runs never see half an entry; a CRC guards against truncated or
+damaged files, which are then ignored and rewritten. Entries are pickles, because pickle
+rebuilds the dict and list subclasses of a body in C, several times faster than any
+Python-level decoding, and each kept body is a pickle of its own, rebuilt only when a rule
+first reads it; the unpickler may only create tokenlint's own plain data types
+(dataclasses, enums and the two body containers), so an entry can never make it call
+anything else, even one written by someone else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import io
+import json
+import marshal
+import os
+import pickle
+import sys
+import tempfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tokenlint import __version__
+from tokenlint.engine.suppress import Declared, RunsAs
+from tokenlint.model import FieldPath, Finding, InputError, Location, ResourceRef
+from tokenlint.resources.resource import FileOrigin, Origin, Resource, Stream
+from tokenlint.rulekit.registry import RuleSet
+from tokenlint.yaml.reader import YMap, YSeq
+
+ENV_DIR = "TOKENLINT_CACHE_DIR"
+FORMAT = 3
+"""Bump when the layout of an entry changes."""
+
+_MAGIC = b"TLC1"
+_HEADER = len(_MAGIC) + 4
+
+
+def default_directory() -> Path:
+    """``$TOKENLINT_CACHE_DIR``, else the platform's per-user cache folder + ``tokenlint``.
+
+    Follows the XDG base directory spec on Linux (``$XDG_CACHE_HOME``, ignored unless
+    absolute, else ``~/.cache``), ``~/Library/Caches`` on macOS and ``%LOCALAPPDATA%``
+    on Windows, as platformdirs does, without the extra dependency.
+    """
+    explicit = os.environ.get(ENV_DIR)
+    if explicit:
+        return Path(explicit)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "tokenlint"
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """What reading one plain file added to a run."""
+
+    documents: int
+    skipped: int
+    resources: int
+    errors: tuple[InputError, ...]
+    findings: tuple[Finding, ...]
+    declared: tuple[Declared | RunsAs, ...]
+    kept: tuple[Resource, ...]
+
+
+class FileCache:
+    """Records of plain files in ``directory``, valid for one rule configuration."""
+
+    def __init__(self, directory: Path, salt: bytes) -> None:
+        self.directory = directory / f"v{FORMAT}"
+        self._salt = salt
+
+    @classmethod
+    def for_run(
+        cls, directory: Path, rules: RuleSet, rule_options: Mapping[str, Mapping[str, Any]], namespace: str
+    ) -> FileCache:
+        """A cache whose keys change whenever the rules, their options or their code change."""
+        config = {
+            "tokenlint": __version__,
+            "python": list(sys.version_info[:2]),
+            "namespace": namespace,
+            "rules": [[r.meta.id, type(r).__module__, type(r).__qualname__] for r in rules.rules],
+            "options": rule_options,
+            "code": _code_stamp(rules),
+        }
+        return cls(directory, json.dumps(config, sort_keys=True, default=repr).encode())
+
+    @staticmethod
+    def accepts(stream: Stream) -> bool:
+        """Only plain files: rendered charts depend on values and Helm, not on their bytes."""
+        return stream.bundle is None and stream.scenario is None and isinstance(stream.origin, FileOrigin)
+
+    def _entry(self, stream: Stream) -> Path:
+        digest = hashlib.sha256(self._salt)
+        digest.update(stream.origin.path.encode() + b"\0")
+        digest.update(stream.data)
+        name = digest.hexdigest()
+        return self.directory / name[:2] / name[2:]
+
+    def load(self, stream: Stream) -> FileRecord | None:
+        """The record of ``stream``'s content, or None when absent, stale or damaged."""
+        try:
+            blob = self._entry(stream).read_bytes()
+        except OSError:
+            return None
+        payload = blob[_HEADER:]
+        if blob[: len(_MAGIC)] != _MAGIC or int.from_bytes(blob[len(_MAGIC) : _HEADER], "big") != zlib.crc32(payload):
+            return None
+        try:
+            return _decode_record(_Unpickler(io.BytesIO(payload)).load(), stream.origin)
+        except (pickle.UnpicklingError, ValueError, TypeError, EOFError, IndexError, KeyError, AttributeError):
+            return None
+
+    def store(self, stream: Stream, record: FileRecord) -> None:
+        """Write the record atomically; a cache that cannot be written is silently skipped."""
+        try:
+            payload = _encode_record(record)
+        except (ValueError, RecursionError, pickle.PicklingError):  # e.g. a value pickle cannot hold
+            return
+        entry = self._entry(stream)
+        blob = _MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(blob)
+                os.replace(temp, entry)
+            except BaseException:
+                os.unlink(temp)
+                raise
+        except OSError:
+            return
+
+
+def _code_stamp(rules: RuleSet) -> list[list[Any]]:
+    """Size and mtime of every module of the tokenlint package and of every rule's module.
+
+    Listing the package folders, not ``sys.modules``, keeps the stamp the same whichever
+    modules a particular command happened to import.
+    """
+    package = Path(__file__).parent.parent
+    files = {str(f) for f in package.rglob("*.py")}
+    for rule in rules.rules:
+        module = sys.modules.get(type(rule).__module__)
+        if module is not None and getattr(module, "__file__", None):
+            files.add(str(module.__file__))
+    stamp = []
+    for file in sorted(files):
+        try:
+            info = os.stat(file)
+        except OSError:
+            continue
+        stamp.append([file, info.st_size, info.st_mtime_ns])
+    return stamp
+
+
+# The positioned copy of a body: plain tuples that marshal stores compactly. A mapping is
+# (line, column, {key: child}, {key: position}), a sequence (line, column, [children],
+# [positions]). It only serves Resource.locate, which looks at keys, positions and
+# containers, and at the text of string items (the width of the highlighted range), so
+# other scalars are dropped. Shared nodes (YAML aliases) are encoded once and stay shared,
+# so an alias bomb costs its size on disk here too.
+
+
+def _encode_node(node: Any, memo: dict[int, Any], in_sequence: bool = False) -> Any:
+    if not isinstance(node, (YMap, YSeq)):
+        return node if in_sequence and isinstance(node, str) else None
+    done = memo.get(id(node))
+    if done is not None:
+        return done
+    if isinstance(node, YMap):
+        items = {sys.intern(k): _encode_node(v, memo) for k, v in node.items()}
+        encoded: Any = (node.line, node.column, items, node.keypos)
+    else:
+        encoded = (node.line, node.column, [_encode_node(v, memo, True) for v in node], node.itempos)
+    memo[id(node)] = encoded
+    return encoded
+
+
+def _skeleton(node: Any, path: FieldPath) -> Any:
+    """The nodes along ``path`` only, with their positions: all that ``Resource.locate`` reads.
+
+    Each mapping holds its full key positions but only the key the path steps into; each
+    sequence keeps its length and positions but only the item the path steps into. A
+    resource with a finding is located along one or two paths, so this builds a handful of
+    nodes instead of the whole body.
+    """
+    if type(node) is not tuple:
+        return node
+    line, column, items, positions = node
+    step = path[0] if path else None
+    built: YMap | YSeq
+    if type(items) is dict:
+        built = YMap()
+        if isinstance(step, str) and step in items:
+            built[step] = _skeleton(items[step], path[1:])
+        built.keypos = positions
+    else:
+        built = YSeq([None] * len(items))
+        if isinstance(step, int) and 0 <= step < len(items):
+            built[step] = _skeleton(items[step], path[1:])
+        built.itempos = positions
+    built.line = line
+    built.column = column
+    return built
+
+
+class _CachedResource(Resource):
+    """A resource replayed from the cache: its body and its positions come back when read.
+
+    Rebuilding a position for every node cost four times more than the rest of a warm
+    run, and rules read fields far more often than they report. So the body comes back
+    without positions (fast, built by pickle in C), and each location is read from a
+    positioned copy kept as marshal bytes, decoding only the nodes along the path.
+
+    The body itself is rebuilt the first time something reads it: a pre-commit run
+    judges the workloads of the namespaces its changed files affect, so most kept bodies
+    (the bulk of them workloads) are never read at all.
+    """
+
+    def __init__(self, ref: ResourceRef, pickled: bytes, origin: Origin, positioned: bytes) -> None:
+        super().__init__(ref, _UNREAD, origin)
+        self._pickled: bytes | None = pickled
+        self._positioned = positioned
+        self._tree: Any = None
+
+    @property
+    def body(self) -> YMap:
+        if self._pickled is not None:
+            self._body: YMap = _Unpickler(io.BytesIO(self._pickled)).load()
+            self._pickled = None
+        return self._body
+
+    @body.setter
+    def body(self, value: YMap) -> None:
+        self._body = value
+        self._pickled = None
+
+    def locate(self, path: FieldPath) -> Location:
+        if self._tree is None:
+            self._tree = marshal.loads(self._positioned)
+        return Resource(self.ref, _skeleton(self._tree, path), self.origin).locate(path)
+
+
+_UNREAD = YMap()
+"""The body a cached resource holds until its own is read."""
+
+_DATA_MODULES = frozenset({"tokenlint.model", "tokenlint.engine.suppress", "tokenlint.yaml.reader"})
+
+
+def _is_plain_data(value: Any) -> bool:
+    """Types that hold data and run no code of their own when rebuilt."""
+    if not isinstance(value, type):
+        return False
+    return dataclasses.is_dataclass(value) or issubclass(value, (enum.Enum, YMap, YSeq))
+
+
+class _Unpickler(pickle.Unpickler):
+    """May only name tokenlint's plain data types, never a function or a foreign class."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = getattr(sys.modules.get(module), name, None) if module in _DATA_MODULES else None
+        if not _is_plain_data(found):
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache entry")
+        return found
+
+
+def _encode_record(record: FileRecord) -> bytes:
+    """Pickle the record; each body a pickle of its own, without positions, which travel
+    as marshal bytes beside it."""
+    kept = tuple(
+        (r.ref, tuple(r.duplicates), marshal.dumps(_encode_node(r.body, {})), _pickle(r.body)) for r in record.kept
+    )
+    data = (FORMAT, record.documents, record.skipped, record.resources, record.errors, record.findings)
+    return _pickle((*data, record.declared, kept))
+
+
+def _pickle(value: Any) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = {
+        YMap: lambda m: (YMap, (), None, None, iter(m.items())),
+        YSeq: lambda s: (YSeq, (), None, iter(s)),
+    }
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def _decode_record(data: tuple[Any, ...], origin: Origin) -> FileRecord | None:
+    version, documents, skipped, resources, errors, findings, declared, kept = data
+    if version != FORMAT:
+        return None
+    resources_kept = []
+    for ref, duplicates, positioned, body in kept:
+        if not isinstance(body, bytes):
+            raise TypeError("a kept body is not a pickle")
+        resource = _CachedResource(ref, body, origin, positioned)
+        resource.duplicates = list(duplicates)
+        resources_kept.append(resource)
+    return FileRecord(documents, skipped, resources, errors, findings, declared, tuple(resources_kept))
