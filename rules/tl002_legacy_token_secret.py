@@ -24,6 +24,16 @@ def _account_of(secret: Resource) -> str | None:
     return account if isinstance(account, str) and account else None
 
 
+def _carried(secret: Resource) -> str:
+    """Where the Secret holds a token value: then it is a credential committed with the
+    manifest, not only a request for the token controller to fill it."""
+    for field in ("data", "stringData"):
+        value = secret.get((field, "token"))
+        if isinstance(value, str) and value.strip():
+            return f" carries a token value in {field}.token: a committed credential (TL011 reports the token);"
+    return ":"
+
+
 def _owner(account: str | None) -> str:
     return f"service account {account}" if account else "no service account (annotation missing)"
 
@@ -57,7 +67,8 @@ class Rule(BundleRule):
             account = _account_of(secret)
             owner = index.service_account(secret.namespace, account) if account else None
             related = [ctx.related(owner, ("metadata", "name"), f"service account {account}")] if owner else []
-            message = f"legacy token Secret for {_owner(account)}: {_ADVICE}{worth(secret.namespace, account)}"
+            message = f"legacy token Secret for {_owner(account)}{_carried(secret)} {_ADVICE}"
+            message += worth(secret.namespace, account)
             ctx.report(secret, ("type",), message, related=related)
         for sa in index.service_accounts.values():
             listed = sa.body.get("secrets")

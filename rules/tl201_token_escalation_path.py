@@ -28,32 +28,6 @@ def _head(ctx: Context, workload: Workload, anchor: FieldPath, how: str, mount: 
     return steps
 
 
-def _tail(ctx: Context, path: Path) -> tuple[Related, ...]:
-    """The steps that belong to the path (binding, role, rule), shared by every workload on it."""
-    binding, grant = path.binding, path.grant
-    role, rule = binding.role, grant.rule
-    steps = [
-        ctx.related(
-            binding.resource,
-            ("subjects", binding.subject.index),
-            f"{binding.resource.kind} {binding.resource.name} binds {role.display()} {binding.where()} "
-            f"to {binding.subject.display()}",
-        )
-    ]
-    if role.resource is not None:
-        via = " (aggregated)" if role.aggregated else ""
-        steps.append(ctx.related(role.resource, ("metadata", "name"), f"{role.display()}{via}"))
-    capability = f"{grant.capability.id} {grant.capability.title}, {binding.where()}"
-    if rule.origin is not None:
-        where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
-        text = f"{where} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(rule.origin, ("rules", rule.index), text, label=capability))
-    else:
-        text = f"built-in {role.display()} allows {grant.describe()}: {capability}"
-        steps.append(ctx.related(binding.resource, ("roleRef", "name"), text, label=capability))
-    return tuple(steps)
-
-
 def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
     binding, grant = worst.binding, worst.grant
     text = (
@@ -65,15 +39,6 @@ def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
     if others:
         text += f"; it also reaches {', '.join(others)}"
     return text
-
-
-def _severity(worst: Path) -> Severity:
-    """Cluster-wide, every capability is cluster-admin-equivalent (any namespace's secrets and
-    tokens, pods as any account, every node), except writing RBAC without bind or escalate,
-    which escalation prevention bounds to what the token holds: one step lower."""
-    if worst.grant.bounded:
-        return Severity.HIGH if worst.cluster_wide else Severity.MEDIUM
-    return Severity.CRITICAL if worst.cluster_wide else Severity.HIGH
 
 
 class Rule(BundleRule):
@@ -93,7 +58,6 @@ class Rule(BundleRule):
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         reach = reach_of(index)
-        tails: dict[int, tuple[Related, ...]] = {}
         for workload in index.workloads:
             mount = reach.mount(workload)
             if mount.mounted:
@@ -107,15 +71,12 @@ class Rule(BundleRule):
             worst = account.worst
             if worst is None:
                 continue
-            tail = tails.get(id(worst))
-            if tail is None:
-                tail = tails[id(worst)] = _tail(ctx, worst)
             ctx.report(
                 workload.resource,
                 anchor,
                 _message(mount, account, worst),
-                severity=_severity(worst),
-                related=[*_head(ctx, workload, anchor, how, mount), *tail],
+                severity=worst.severity,
+                related=[*_head(ctx, workload, anchor, how, mount), *worst.steps],
                 chain=True,
                 properties={
                     "capabilities": ",".join(account.capabilities),

@@ -162,3 +162,17 @@ def test_a_chart_without_scenarios_beside_plain_files_reports_each_finding_once(
         ("TL101", "helm/charts/platform/charts/worker-chart/templates/clusterrole.yaml", 7),
         ("TL001", "helm/charts/platform/charts/worker-chart/templates/daemonset.yaml", 14),
     ]
+
+
+def test_a_separator_glued_by_whitespace_trimming_splits_documents_as_helm_does() -> None:
+    # roles.yaml renders `---# Role reader: ...` before each Role: Helm installs two
+    # Roles, where a YAML reading of the text sees one document with duplicate keys.
+    # NOTES.txt and the empty documents of empty.yaml are not installed.
+    result = run("helm/charts/glued")
+    assert [
+        (f.rule, f.location.path, f.location.line, f.location.column, f.resource.display()) for f in result.findings
+    ] == [
+        ("TL003", "helm/charts/glued/templates/roles.yaml", 13, 14, "Role default/reader"),
+        ("TL003", "helm/charts/glued/templates/roles.yaml", 13, 14, "Role default/writer"),
+    ]
+    assert (result.resources, result.errors) == (2, [])

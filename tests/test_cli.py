@@ -235,3 +235,21 @@ def test_helm_template_file_is_reported_as_such(workdir: Path) -> None:
     assert len(errors) == 1
     assert "looks like a Helm template, not YAML: lint its chart directory" in errors[0]
     assert "from 2 files" in outcome.stdout
+
+
+FLOW_BINDING = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: everyone-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, apiGroup: rbac.authorization.k8s.io, name: system:authenticated}]
+"""
+
+
+def test_colons_in_flow_collections_are_linted_not_rejected(workdir: Path) -> None:
+    outcome = invoke("lint", "--select", "TL110", write(workdir, "crb.yaml", FLOW_BINDING))
+    assert outcome.exit_code == 1
+    assert finding_lines(outcome.stdout) == [
+        "crb.yaml:4:67: TL110 [critical] grants ClusterRole cluster-admin (built-in) cluster-wide to Group "
+        "system:authenticated (ClusterRoleBinding everyone-admin)"
+    ]

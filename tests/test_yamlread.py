@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tokenlint.yaml import reader as yamlread
 from tokenlint.yaml.reader import MAX_DEPTH, DuplicateKey, ParseError, YMap, YSeq, decode_plain, parse_stream
 
 
@@ -212,3 +213,88 @@ def test_deep_nesting_is_bounded_with_an_error() -> None:
 def test_nesting_up_to_the_limit_is_fine() -> None:
     depth = MAX_DEPTH - 1
     assert parse_stream(f"a: {'[' * depth}{']' * depth}\n".encode())[1] == []
+
+
+KUBERNETES_FLOW = """\
+kind: ServiceAccount
+---
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:auth-delegator}
+subjects: [{kind: Group, name: system:authenticated}]
+---
+containers: [{name: app, image: nginx:1.25}]
+except: [fd00:ec2::254/128, ::/0]
+---
+kind: Pod
+"""
+
+
+def test_colons_inside_flow_collections_read_as_kubernetes_reads_them_with_positions() -> None:
+    docs, errors = parse_stream(KUBERNETES_FLOW.encode())
+    assert errors == []
+    assert [(d.index, d.line) for d in docs] == [(0, 1), (1, 2), (2, 5), (3, 8)]
+    assert docs[1].data == {
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "system:auth-delegator"},
+        "subjects": [{"kind": "Group", "name": "system:authenticated"}],
+    }
+    assert docs[1].data["roleRef"].keypos == {"apiGroup": (3, 11), "kind": (3, 48), "name": (3, 67)}
+    assert docs[1].data["subjects"].itempos == [(4, 12)]
+    assert docs[2].data == {
+        "containers": [{"name": "app", "image": "nginx:1.25"}],
+        "except": ["fd00:ec2::254/128", "::/0"],
+    }
+    assert docs[2].data["except"].itempos == [(7, 10), (7, 29)]
+    assert docs[3].data == {"kind": "Pod"}
+    assert docs[3].data.keypos == {"kind": (9, 1)}
+
+
+def test_the_slow_parser_reads_only_the_rejected_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = yamlread.CParser
+
+    def counting(data: bytes) -> Any:
+        calls.append(data.decode()[:12])
+        return original(data)
+
+    monkeypatch.setattr(yamlread, "CParser", counting)
+    docs, errors = parse_stream(b"a: 1\n---\nb: {x: y:z}\n---\nc: 3\n---\nd: 4\n")
+    assert errors == []
+    assert [d.data for d in docs] == [{"a": 1}, {"b": {"x": "y:z"}}, {"c": 3}, {"d": 4}]
+    assert [d.index for d in docs] == [0, 1, 2, 3]
+    # The C parser reads the whole stream, then again from the document after the rejected one.
+    assert calls == ["a: 1\n---\nb: ", "---\nc: 3\n---"]
+
+
+def test_a_document_both_parsers_reject_keeps_the_c_message_and_the_others_count() -> None:
+    docs, errors = parse_stream(b"a: {x: y:z}\n---\nb: [1, 2\n---\nc: 3\n")
+    assert [d.data for d in docs] == [{"a": {"x": "y:z"}}, {"c": 3}]
+    assert [(e.line, e.column) for e in errors] == [(4, 1)]
+    assert errors[0].message.startswith("YAML syntax error: did not find expected ',' or ']'")
+
+
+def test_the_hostile_input_bounds_hold_in_the_slow_parser() -> None:
+    depth = MAX_DEPTH + 5
+    docs, errors = parse_stream(f"a: {{x: y:z}}\nb: {'[' * depth}{']' * depth}\n---\nc: 3\n".encode())
+    assert [d.data for d in docs] == [{"c": 3}]
+    assert errors == [ParseError(2, MAX_DEPTH + 3, f"nesting deeper than {MAX_DEPTH} levels")]
+
+
+def test_the_slow_parser_reads_a_bounded_share_of_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlread, "SLOW_PARSE_BUDGET", 40)
+    long = "x" * 40
+    docs, errors = parse_stream(f"a: {{k: v:w}}\n---\nb: {{k: {long}:w}}\n---\nc: {{k: v:w}}\n---\nd: 4\n".encode())
+    assert [d.data for d in docs] == [{"a": {"k": "v:w"}}, {"d": 4}]
+    assert [e.line for e in errors] == [3, 5]
+    assert errors[0].message.endswith("(a document only the full YAML parser reads is limited to 40 characters a file)")
+    assert "found unexpected ':'" in errors[1].message
+
+
+def test_a_non_specific_tag_keeps_a_plain_scalar_a_string() -> None:
+    assert one("- ! 12\n- ! true\n- 12\n") == ["12", "true", 12]
+
+
+def test_a_document_cut_by_the_budget_is_an_error_not_a_partial_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlread, "SLOW_PARSE_BUDGET", 20)
+    docs, errors = parse_stream(b"a: {k: v:w}\nb: 1\nc: 2\nd: 3\n")
+    assert docs == []
+    assert [(e.line, e.column) for e in errors] == [(1, 9)]
+    assert errors[0].message.endswith("limited to 20 characters a file)")

@@ -188,3 +188,41 @@ class InputError:
     line: int | None
     column: int | None
     message: str
+
+
+class CredentialKind(enum.Enum):
+    """What a credential found in a value is, as far as reading it (never using it) can tell."""
+
+    SERVICE_ACCOUNT_TOKEN = "service account token"
+    JWT = "JSON Web Token"
+    CLIENT_KEY = "client key"
+    STATIC_TOKEN = "bearer token"
+    PASSWORD = "password"
+    AUTH_PROVIDER = "auth-provider secret"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A credential found at ``path`` of a resource, described without the secret itself.
+
+    The secret never leaves the stage that finds it: the value in the body is replaced by
+    a placeholder and this record keeps only a fingerprint (the first characters of the
+    secret's SHA-256) and the claims that identify it. ``carrier`` says how the value holds
+    it (``base64``, ``kubeconfig user admin``...), empty when the value is the token itself.
+    ``expires`` and ``issued`` are Unix times from the token's ``exp`` and ``iat`` claims.
+    """
+
+    path: FieldPath
+    kind: CredentialKind
+    fingerprint: str
+    carrier: str = ""
+    namespace: str | None = None
+    account: str | None = None
+    legacy: bool = False
+    secret: str | None = None
+    pod: str | None = None
+    issuer: str | None = None
+    audience: tuple[str, ...] = ()
+    issued: int | None = None
+    expires: int | None = None
+    user: str | None = None

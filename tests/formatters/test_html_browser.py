@@ -205,5 +205,14 @@ def test_the_readme_picture_is_made_the_same_way(chromium: Any, browser_module: 
     picture = artefact("readme-report.png")
     loaded = browser_module.screenshot(chromium, page, picture)
     assert loaded.requests == [page.resolve().as_uri()]
-    assert picture.read_bytes().startswith(b"\x89PNG")
-    assert (ROOT / "docs" / "report.png").read_bytes().startswith(b"\x89PNG")
+    # The committed picture is the one this run makes: same page, same size (a page that grew or
+    # shrank means docs/report.png is stale: run python scripts/report_screenshot.py).
+    assert png_size(ROOT / "docs" / "report.png") == png_size(picture)
+    assert png_size(picture)[0] == browser_module.WIDTH
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header chunk."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

@@ -9,12 +9,15 @@ An expected finding is written on the line above the offending line::
 
 Several ``# expect:`` lines may stack above one line. The rule runs alone and the set of
 (rule, file, line, Kind/name) it reports must equal the set written in the fixture: a
-wrong line, a wrong resource, a missing or an extra finding all fail with a diff.
+wrong line, a wrong resource, a missing or an extra finding all fail with a diff. An
+annotation may end with a severity (``# expect: TL202 DaemonSet/agent critical``), which
+the finding must then have.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,12 +25,15 @@ import pytest
 
 from tokenlint.engine.run import LintResult, lint
 from tokenlint.inputs.discover import discover
+from tokenlint.model import Finding
 from tokenlint.rulekit.registry import load_rules
 from tokenlint.rulekit.rule import RULE_ID
 
 RULES_DIR = Path(__file__).parent
 FIXTURE_SUFFIXES = (".yaml", ".yml")
-EXPECT = re.compile(r"^\s*#\s*expect:\s*(?P<rule>\S+)\s+(?P<resource>\S+)\s*$")
+EXPECT = re.compile(
+    r"^\s*#\s*expect:\s*(?P<rule>\S+)\s+(?P<resource>\S+)(?:\s+(?P<severity>info|low|medium|high|critical))?\s*$"
+)
 EXPECT_LOOSE = re.compile(r"^\s*#\s*expect\b")
 
 Key = tuple[str, str, int, str]
@@ -75,24 +81,27 @@ def cases_of(folder: Path) -> list[Case]:
 ALL_CASES = [case for folder in rule_folders() for case in cases_of(folder)]
 
 
-def expectations(case: Case) -> set[Key]:
-    """The ``# expect:`` annotations of a fixture, each bound to the first line below its stack."""
-    expected: set[Key] = set()
+def expectations(case: Case) -> dict[Key, str | None]:
+    """The ``# expect:`` annotations of a fixture, each bound to the first line below its stack.
+
+    Each maps to the severity it names (``# expect: TL202 DaemonSet/x high``), or None.
+    """
+    expected: dict[Key, str | None] = {}
     root = case.path.parent
     for file in case.files:
         lines = file.read_text(encoding="utf-8").splitlines()
-        pending: list[tuple[int, str, str]] = []
+        pending: list[tuple[int, str, str, str | None]] = []
         for number, text in enumerate(lines, start=1):
             match = EXPECT.match(text)
             if match:
-                pending.append((number, match["rule"], match["resource"]))
+                pending.append((number, match["rule"], match["resource"], match["severity"]))
                 continue
             if EXPECT_LOOSE.match(text):
                 pytest.fail(f"{file}:{number}: malformed annotation, write '# expect: <ID> <Kind>/<name>'")
-            for at, rule, resource in pending:
+            for at, rule, resource, severity in pending:
                 if rule != case.rule_id:
                     pytest.fail(f"{file}:{at}: expects {rule}, but only {case.rule_id} runs on its fixtures")
-                expected.add((rule, file.relative_to(root).as_posix(), number, resource))
+                expected[(rule, file.relative_to(root).as_posix(), number, resource)] = severity
             pending = []
         if pending:
             pytest.fail(f"{file}:{pending[0][0]}: '# expect:' at the end of the file annotates no line")
@@ -113,12 +122,19 @@ def _relative(path: str, root: Path) -> str:
 
 def actual_findings(result: LintResult, case: Case) -> dict[Key, str]:
     """Each reported finding as a comparable key, mapped to its message for the diff."""
+    return {key: f.message for key, f in _keyed(result, case)}
+
+
+def actual_severities(result: LintResult, case: Case) -> dict[Key, str]:
+    return {key: f.severity.label for key, f in _keyed(result, case)}
+
+
+def _keyed(result: LintResult, case: Case) -> list[tuple[Key, Finding]]:
     root = case.path.parent
-    found: dict[Key, str] = {}
-    for f in result.findings:
-        key = (f.rule, _relative(f.location.path, root), f.location.line, f"{f.resource.kind}/{f.resource.name}")
-        found[key] = f.message
-    return found
+    return [
+        ((f.rule, _relative(f.location.path, root), f.location.line, f"{f.resource.kind}/{f.resource.name}"), f)
+        for f in result.findings
+    ]
 
 
 def _source_line(root: Path, file: str, line: int) -> str:
@@ -128,13 +144,13 @@ def _source_line(root: Path, file: str, line: int) -> str:
         return "?"
 
 
-def diff(case: Case, expected: set[Key], actual: dict[Key, str]) -> str:
+def diff(case: Case, expected: Collection[Key], actual: dict[Key, str]) -> str:
     """A readable report of the difference: each missing and unexpected finding with its source line."""
     root = case.path.parent
     out = [f"findings of {case} differ from its '# expect:' annotations"]
     for title, keys in (
-        ("missing (expected, not reported)", expected - actual.keys()),
-        ("unexpected", actual.keys() - expected),
+        ("missing (expected, not reported)", set(expected) - actual.keys()),
+        ("unexpected", actual.keys() - set(expected)),
     ):
         if not keys:
             continue
@@ -158,8 +174,15 @@ def test_fixture(case: Case) -> None:
     errors = [f"{e.path}:{e.line}: {e.message}" for e in result.errors]
     assert not errors, f"{case} must be valid input, got errors:\n  " + "\n  ".join(errors)
     actual = actual_findings(result, case)
-    if actual.keys() != expected:
-        pytest.fail(diff(case, expected, actual), pytrace=False)
+    if actual.keys() != expected.keys():
+        pytest.fail(diff(case, expected.keys(), actual), pytrace=False)
+    severities = actual_severities(result, case)
+    wrong = [
+        f"{k[1]}:{k[2]} {k[0]} {k[3]}: expected {v}, got {severities[k]}"
+        for k, v in expected.items()
+        if v and v != severities[k]
+    ]
+    assert not wrong, "severities differ:\n  " + "\n  ".join(wrong)
 
 
 @pytest.mark.parametrize("folder", rule_folders(), ids=lambda p: p.name)
@@ -192,14 +215,20 @@ def _case(tmp_path: Path, text: str, name: str = "fail.yaml") -> Case:
 def test_harness_binds_stacked_annotations_to_the_line_below(tmp_path: Path) -> None:
     case = _case(tmp_path, _SECRET.format(expect="# expect: TL002 Secret/old-token\n# expect: TL002 Secret/other\n"))
     assert expectations(case) == {
-        ("TL002", "fail.yaml", 9, "Secret/old-token"),
-        ("TL002", "fail.yaml", 9, "Secret/other"),
+        ("TL002", "fail.yaml", 9, "Secret/old-token"): None,
+        ("TL002", "fail.yaml", 9, "Secret/other"): None,
     }
+
+
+def test_harness_reads_an_expected_severity(tmp_path: Path) -> None:
+    case = _case(tmp_path, _SECRET.format(expect="# expect: TL002 Secret/old-token high\n"))
+    assert expectations(case) == {("TL002", "fail.yaml", 8, "Secret/old-token"): "high"}
+    assert actual_severities(run_rule(case), case) == {("TL002", "fail.yaml", 8, "Secret/old-token"): "high"}
 
 
 def test_harness_matches_an_exact_annotation(tmp_path: Path) -> None:
     case = _case(tmp_path, _SECRET.format(expect="# expect: TL002 Secret/old-token\n"))
-    assert actual_findings(run_rule(case), case).keys() == expectations(case)
+    assert actual_findings(run_rule(case), case).keys() == expectations(case).keys()
 
 
 def test_harness_diff_shows_a_wrong_line(tmp_path: Path) -> None:

@@ -3,9 +3,11 @@
 Parsing is nearly all of a cold run (about 5 s for 10,000 documents). A pre-commit run
 changes one or two files, so for every other file the engine replays a :class:`FileRecord`:
 the counts, the input errors, the findings of the per-resource rules, the suppressions
-the file declares and the resources the bundle index keeps. Cross-file rules still run
-over the whole bundle every time, which is what keeps a cached run's answer identical to
-a cold one.
+the file declares and the resources the bundle index keeps, with the credentials found in
+them. Cross-file rules still run over the whole bundle every time, which is what keeps a
+cached run's answer identical to a cold one. Bodies are stored as the rules saw them,
+with secrets already replaced by their fingerprints (:mod:`tokenlint.k8s.credentials`),
+so no entry holds a token or a key.
 
 An entry's key is the SHA-256 of the file's path and content plus a salt that covers
 everything else the record depends on: the tokenlint version, the Python version, the
@@ -49,7 +51,7 @@ from tokenlint.rulekit.registry import RuleSet
 from tokenlint.yaml.reader import YMap, YSeq
 
 ENV_DIR = "TOKENLINT_CACHE_DIR"
-FORMAT = 3
+FORMAT = 4
 """Bump when the layout of an entry changes."""
 
 _MAGIC = b"TLC1"
@@ -296,7 +298,8 @@ def _encode_record(record: FileRecord) -> bytes:
     """Pickle the record; each body a pickle of its own, without positions, which travel
     as marshal bytes beside it."""
     kept = tuple(
-        (r.ref, tuple(r.duplicates), marshal.dumps(_encode_node(r.body, {})), _pickle(r.body)) for r in record.kept
+        (r.ref, tuple(r.duplicates), marshal.dumps(_encode_node(r.body, {})), _pickle(r.body), r.credentials)
+        for r in record.kept
     )
     data = (FORMAT, record.documents, record.skipped, record.resources, record.errors, record.findings)
     return _pickle((*data, record.declared, kept))
@@ -318,10 +321,11 @@ def _decode_record(data: tuple[Any, ...], origin: Origin) -> FileRecord | None:
     if version != FORMAT:
         return None
     resources_kept = []
-    for ref, duplicates, positioned, body in kept:
+    for ref, duplicates, positioned, body, credentials in kept:
         if not isinstance(body, bytes):
             raise TypeError("a kept body is not a pickle")
         resource = _CachedResource(ref, body, origin, positioned)
         resource.duplicates = list(duplicates)
+        resource.credentials = credentials
         resources_kept.append(resource)
     return FileRecord(documents, skipped, resources, errors, findings, declared, tuple(resources_kept))

@@ -23,7 +23,7 @@ from tokenlint.engine import suppress
 from tokenlint.engine.cache import FileCache, FileRecord
 from tokenlint.engine.focus import focus
 from tokenlint.engine.suppress import Declared, RunsAs, SuppressOptions
-from tokenlint.k8s import defaults, shape
+from tokenlint.k8s import credentials, defaults, shape
 from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.model import FieldPath, Finding, InputError, Location, Severity
@@ -145,6 +145,7 @@ class _Run:
             items = list(items)
             comments = suppress.comments_by_document(data, [d for d in items if isinstance(d, Document)])
         namespace = stream.namespace or self.options.namespace
+        scan = credentials.may_carry(data)
         for item in items:
             if isinstance(item, ParseError):
                 self._parse_error(stream, item)
@@ -157,6 +158,8 @@ class _Run:
                 continue
             resources = list(resources_of(item, stream.origin, namespace, stream.scenario))
             for resource in resources:
+                # Secrets leave the body before any rule, message or cache entry can see them.
+                credentials.redact(resource, scan)
                 self.result.resources += 1
                 self._check_resource(resource)
                 if BundleIndex.wants(resource):

@@ -1,7 +1,8 @@
 """The read-only index of a bundle: everything cross-file rules look up, built once.
 
 Only the resources that some cross-file question needs are kept (workloads, service
-accounts, RBAC objects, network policies, namespaces, token Secrets). Everything else is
+accounts, RBAC objects, network policies, namespaces, token Secrets, and any resource
+with a credential in its values, whose reach depends on the bundle's RBAC). Everything else is
 checked by per-resource rules as it streams past and then dropped, which is what keeps
 a 50,000-document run within a few hundred megabytes.
 """
@@ -57,6 +58,8 @@ class BundleIndex:
         self.cni_policies: defaultdict[str | None, list[Resource]] = defaultdict(list)
         self.namespaces: dict[str, Resource] = {}
         self.token_secrets: list[Resource] = []
+        self.credential_carriers: list[Resource] = []
+        """Resources with credentials in their values (:mod:`tokenlint.k8s.credentials`)."""
 
     @classmethod
     def build(cls, resources: Iterable[Resource]) -> BundleIndex:
@@ -70,7 +73,7 @@ class BundleIndex:
         """Whether some lookup of a cross-file question needs ``resource``; workloads,
         which no rule looks up but every cross-file rule walks, are kept too."""
         kind = resource.kind
-        if kind in _INDEXED_KINDS:
+        if kind in _INDEXED_KINDS or resource.credentials:
             return True
         if kind == "Secret":
             return resource.body.get("type") == SA_TOKEN_SECRET_TYPE
@@ -85,6 +88,8 @@ class BundleIndex:
         cached body is not rebuilt for that.
         """
         kind = resource.kind
+        if resource.credentials:
+            self.credential_carriers.append(resource)
         if kind == "Secret":
             if resource.body.get("type") == SA_TOKEN_SECRET_TYPE:
                 self.token_secrets.append(resource)

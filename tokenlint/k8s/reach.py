@@ -26,6 +26,7 @@ from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.rbac import Grant, RoleKey, Roles, RoleView
 from tokenlint.k8s.serviceaccounts import AccountKey, TokenMount, token_mount
 from tokenlint.k8s.workloads import Workload
+from tokenlint.model import Related, Severity
 from tokenlint.resources.resource import Resource
 
 SA_USER_PREFIX = "system:serviceaccount:"
@@ -125,6 +126,10 @@ class Binding:
         return "cluster-wide" if self.scope is None else f"in namespace {self.scope}"
 
 
+def _related(resource: Resource, path: tuple[str | int, ...], message: str, label: str | None = None) -> Related:
+    return Related(message, resource.locate(path), resource.ref, label)
+
+
 @dataclass(frozen=True)
 class Path:
     """A capability a service account reaches: binding -> role -> rule -> grant, in a scope."""
@@ -135,6 +140,43 @@ class Path:
     @property
     def cluster_wide(self) -> bool:
         return self.binding.scope is None
+
+    @cached_property
+    def steps(self) -> tuple[Related, ...]:
+        """The path as locations to show: binding, role, the rule that grants the capability.
+
+        Worked out once per path: every workload and every committed token of an account
+        that the path serves shows the same steps.
+        """
+        binding, grant = self.binding, self.grant
+        role, rule = binding.role, grant.rule
+        res = binding.resource
+        text = f"{res.kind} {res.name} binds {role.display()} {binding.where()} to {binding.subject.display()}"
+        steps = [_related(res, ("subjects", binding.subject.index), text)]
+        if role.resource is not None:
+            via = " (aggregated)" if role.aggregated else ""
+            steps.append(_related(role.resource, ("metadata", "name"), f"{role.display()}{via}"))
+        capability = f"{grant.capability.id} {grant.capability.title}, {binding.where()}"
+        if rule.origin is not None:
+            where = f"{rule.origin.kind} {rule.origin.name} rules[{rule.index}]"
+            text = f"{where} allows {grant.describe()}: {capability}"
+            steps.append(_related(rule.origin, ("rules", rule.index), text, label=capability))
+        else:
+            text = f"built-in {role.display()} allows {grant.describe()}: {capability}"
+            steps.append(_related(res, ("roleRef", "name"), text, label=capability))
+        return tuple(steps)
+
+    @property
+    def severity(self) -> Severity:
+        """What a token on this path is worth (TL201's severity, and the paths view's).
+
+        Cluster-wide, every capability is cluster-admin-equivalent (any namespace's secrets
+        and tokens, pods as any account, every node), except writing RBAC without bind or
+        escalate, which escalation prevention bounds to what the token holds: one step lower.
+        """
+        if self.grant.bounded:
+            return Severity.HIGH if self.cluster_wide else Severity.MEDIUM
+        return Severity.CRITICAL if self.cluster_wide else Severity.HIGH
 
     @property
     def order(self) -> tuple[int, int, int, int, str]:

@@ -100,17 +100,21 @@ def slim_for_index(workload: Workload) -> None:
     container details (commands, env, probes, resources) and scheduling constraints
     are most of a workload's size; per-resource rules have already seen them in full.
     Containers keep their name, ports and volume mounts, so the pod spec still has the
-    shape that makes a custom resource a workload, and positions stay exact.
+    shape that makes a custom resource a workload, and positions stay exact. A field
+    that holds a credential stays whole: its finding is reported there.
     """
     spec = workload.resource.get(workload.spec_path)
     if not isinstance(spec, YMap):
         return
+    depth = len(workload.spec_path)
+    holding = {c.path[depth : depth + 2] for c in workload.resource.credentials if c.path[:depth] == workload.spec_path}
     for key in DROPPED_POD_FIELDS.intersection(spec):
-        del spec[key]
-        del spec.keypos[key]
+        if not any(held[:1] == (key,) for held in holding):
+            del spec[key]
+            del spec.keypos[key]
     for key in CONTAINER_LISTS:
         containers = spec.get(key)
         if isinstance(containers, YSeq):
-            slim = YSeq(_slim_container(c) for c in containers)
+            slim = YSeq(c if (key, i) in holding else _slim_container(c) for i, c in enumerate(containers))
             slim.line, slim.column, slim.itempos = containers.line, containers.column, containers.itempos
             spec[key] = slim

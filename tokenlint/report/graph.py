@@ -50,13 +50,15 @@ class Chain:
     """An ordered walk from a workload (or an account) to a capability.
 
     ``anchor`` is the HTML id of the finding that carries the chain (None in the paths
-    view); ``title`` says in words what the chain is.
+    view); ``title`` says in words what the chain is; ``scenarios`` names the chart values
+    scenarios or overlays it holds in (none: every input read).
     """
 
     steps: tuple[Step, ...]
     severity: Severity
     title: str
     anchor: str | None = None
+    scenarios: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ def chains_of_findings(findings: Sequence[Finding], anchors: dict[int, str]) -> 
                     step = Step(key, ref.kind, name, related.location)
             previous = ref
             steps.append(step)
-        chains.append(Chain(tuple(steps), finding.severity, finding.message, anchors.get(id(finding))))
+        anchor = anchors.get(id(finding))
+        chains.append(Chain(tuple(steps), finding.severity, finding.message, anchor, finding.scenarios))
     # sorted() is stable: findings of one severity keep the report's file order.
     return sorted(chains, key=lambda c: -c.severity)
 
@@ -135,8 +138,8 @@ def chains_of_findings(findings: Sequence[Finding], anchors: dict[int, str]) -> 
 def chains_of_view(view: PathsView) -> list[Chain]:
     """The chains of the paths view: every carrier of an account times every capability it reaches.
 
-    The view computes reach without severities; cluster-wide reach is marked critical as
-    TL201 marks it, so that both reports draw the same chain alike.
+    Each chain is rated as TL201 rates it (the view keeps the path's severity), so that
+    both pages draw the same chain alike.
     """
     chains = []
     for account in view.accounts:
@@ -144,7 +147,6 @@ def chains_of_view(view: PathsView) -> list[Chain]:
             continue
         origins: list[Step | None] = [_carrier_step(c) for c in account.carriers] or [None]
         for reached in account.reaches:
-            severity = Severity.CRITICAL if reached.scope is None else Severity.HIGH
             tail = (
                 _account_step(account),
                 _named_step("binding", reached.binding),
@@ -159,7 +161,7 @@ def chains_of_view(view: PathsView) -> list[Chain]:
             for origin in origins:
                 steps = tail if origin is None else (origin, *tail)
                 title = f"{steps[0].label} -> {reached.capability} {reached.title}, {reached.where} ({reached.rule})"
-                chains.append(Chain(steps, severity, title))
+                chains.append(Chain(steps, reached.severity, title))
     return sorted(chains, key=lambda c: -c.severity)
 
 

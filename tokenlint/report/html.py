@@ -133,15 +133,20 @@ def _page(title: str, headline: str, sections: Iterable[tuple[str, str, str]], s
     )
 
 
-def _table(caption: str, heads: Sequence[str], rows: Iterable[Sequence[str]], stack: bool = False) -> str:
+def _table(
+    caption: str, heads: Sequence[str], rows: Iterable[Sequence[str]], stack: bool = False, ids: str = ""
+) -> str:
     """A table with a caption and column headers; cells are HTML already escaped.
 
-    A ``stack`` table turns into one block per row in a narrow window, each cell named by its header.
+    A ``stack`` table turns into one block per row in a narrow window, each cell named by its
+    header; with ``ids``, row N (from 1) gets the id ``{ids}-N`` for links to land on.
     """
     head = "".join(f'<th scope="col">{_e(h)}</th>' for h in heads)
     body = "".join(
-        "<tr>" + "".join(f'<td data-head="{_e(h)}">{c}</td>' for h, c in zip(heads, row, strict=True)) + "</tr>"
-        for row in rows
+        (f'<tr id="{ids}-{n}">' if ids else "<tr>")
+        + "".join(f'<td data-head="{_e(h)}">{c}</td>' for h, c in zip(heads, row, strict=True))
+        + "</tr>"
+        for n, row in enumerate(rows, start=1)
     )
     klass = ' class="stack"' if stack else ""
     return f"<table{klass}><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -218,25 +223,24 @@ def _graph(chains: Sequence[Chain], links: dict[tuple[str, int, int], str], what
         f"Attack graph: {len(chains)} {what}{'' if len(chains) == 1 else 's'} from the pods that get a token"
         f" to what the token can do, {critical} critical"
     )
+    findings = any(c.anchor for c in chains)
+    target = "its finding" if findings else "its chain in the table below"
     legend = (
         '<ul class="legend" aria-label="Legend">'
         "<li>Columns, left to right: workloads, service accounts, bindings, roles, capabilities.</li>"
         f"<li>{_severity(Severity.CRITICAL)}: thick solid lines, drawn first (at the top).</li>"
         f"<li>{_severity(Severity.HIGH)} and lower: thin dashed lines.</li>"
-        "<li>Each box links to its finding and shows its file and line.</li></ul>"
+        f"<li>Each box links to {target} and shows its file and line where the input has one.</li></ul>"
     )
     rows = []
     for i, chain in enumerate(chains, start=1):
-        link = f'<a href="#{_e(chain.anchor)}">finding</a>' if chain.anchor else ""
-        rows.append(
-            f'<tr id="chain-{i}"><td data-head="#">{i}</td><td data-head="Severity">{_severity(chain.severity)}</td>'
-            f'<td data-head="Chain">{_e(chain.title)}{_chain_steps(chain)}</td><td data-head="Finding">{link}</td></tr>'
-        )
-    table = (
-        f'<table class="stack"><caption>The {len(chains)} chains of the graph, in drawing order</caption><thead><tr>'
-        '<th scope="col">#</th><th scope="col">Severity</th><th scope="col">Chain</th><th scope="col">Finding</th>'
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+        where = f"<p>Scenarios: {_e(', '.join(chain.scenarios))}</p>" if chain.scenarios else ""
+        row = [str(i), _severity(chain.severity), _e(chain.title) + where + _chain_steps(chain)]
+        if findings:
+            row.append(f'<a href="#{_e(chain.anchor)}">finding</a>' if chain.anchor else "")
+        rows.append(row)
+    heads = ("#", "Severity", "Chain", "Finding")[: 4 if findings else 3]
+    table = _table(f"The {len(chains)} {what}s of the graph, in drawing order", heads, rows, True, "chain")
     return (
         f"<p>{_e(title)}. {len(graph.nodes)} boxes; workloads of one account are drawn as one box from"
         " three on.</p>"

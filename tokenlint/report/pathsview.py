@@ -51,6 +51,8 @@ class Reached:
     role: str
     rule: str
     location: Location
+    severity: Severity
+    """As TL201 rates a token on this path: critical cluster-wide, else high."""
 
     @property
     def where(self) -> str:
@@ -102,6 +104,7 @@ def _reached(path: Path) -> Reached:
         binding.role.display(),
         text,
         location,
+        path.severity,
     )
 
 

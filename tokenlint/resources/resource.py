@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from tokenlint.model import FieldPath, Location, ResourceRef
+from tokenlint.model import Credential, FieldPath, Location, ResourceRef
 from tokenlint.yaml.reader import Document, DuplicateKey, Pos, YMap, YSeq
 
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -104,6 +104,9 @@ class Resource:
     """Facts computed from the body once, by the module that knows how (locations here,
     the pod spec path in :mod:`tokenlint.k8s.workloads`): the shape check, the rules,
     suppressions and the index all ask again, and the answer cannot change."""
+    credentials: tuple[Credential, ...] = ()
+    """Credentials found in the body's values (:mod:`tokenlint.k8s.credentials`), whose
+    secrets the body no longer holds."""
 
     @property
     def kind(self) -> str:
@@ -195,15 +198,27 @@ def is_list_kind(body: YMap) -> bool:
     return isinstance(kind, str) and kind.endswith("List") and isinstance(body.get("items"), list)
 
 
+KUBECONFIG_KIND = "Config"
+
+
+def is_kubeconfig(body: YMap) -> bool:
+    """A kubeconfig file (``kind: Config``, ``apiVersion: v1``), read like any other input."""
+    return body.get("kind") == KUBECONFIG_KIND and body.get("apiVersion") == "v1"
+
+
 def make_resource(body: YMap, origin: Origin, default_namespace: str, scenario: str | None = None) -> Resource:
     """Build the resource identity as the API server would see it.
 
     Namespace is ``metadata.namespace``, else the namespace given on the command line
-    (Helm's release namespace), else ``default``; cluster-scoped kinds have none.
+    (Helm's release namespace), else ``default``; cluster-scoped kinds have none. A
+    kubeconfig is no API object: it has no namespace and is named by its current context.
     """
     kind = _text(body.get("kind"))
     meta = body.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
+    if is_kubeconfig(body):
+        name = _text(body.get("current-context")) or _text(meta.get("name")) or "kubeconfig"
+        return Resource(ResourceRef("v1", kind, None, name), body, origin, scenario=scenario)
     namespace: str | None
     namespace = None if kind in CLUSTER_SCOPED_KINDS else _text(meta.get("namespace")) or default_namespace
     name = _text(meta.get("name")) or _text(meta.get("generateName"))

@@ -39,6 +39,7 @@ from typing import Any
 
 from tokenlint.inputs.helm.linemap import FieldPath, Locator, insert_markers, read_markers, same_shape
 from tokenlint.inputs.helm.options import RenderOptions
+from tokenlint.inputs.helm.split import normalize
 from tokenlint.yaml.reader import parse_stream
 
 __all__ = [
@@ -508,8 +509,10 @@ def renderer_name(options: RenderOptions) -> str:
 
 
 def _is_manifest(helm_name: str) -> bool:
+    """Whether Helm installs what a template renders: partials (``_*``) and notes
+    (any name ending in ``NOTES.txt``, as Helm's ``renderResources`` tests it) are not."""
     base = helm_name.rsplit("/", 1)[-1]
-    return not base.startswith("_") and base != "NOTES.txt"
+    return not base.startswith("_") and not helm_name.endswith("NOTES.txt")
 
 
 def _error_from(message: str, paths: dict[str, str], tree: _Tree, chart_path: str, scenario: str) -> HelmError:
@@ -583,8 +586,10 @@ def _build_templates(
 ) -> tuple[RenderedTemplate, ...]:
     out: list[RenderedTemplate] = []
     for helm_name in sorted(real):
-        text = real[helm_name]
-        if not _is_manifest(helm_name) or not text.strip():
+        if not _is_manifest(helm_name):
+            continue
+        text = normalize(real[helm_name])
+        if not text:
             continue
         rel = paths.get(helm_name)
         shown = tree.display.get(rel, rel) if rel else f"{chart_path}/{helm_name.split('/', 1)[-1]}"
@@ -592,7 +597,7 @@ def _build_templates(
         source = source_bytes.decode("utf-8", "replace") if source_bytes is not None else None
         markers: dict[int, int] | None = None
         if marked is not None and marks is not None and rel in marks.ids and helm_name in marked:
-            read = read_markers(marked[helm_name], marks.ids[rel])
+            read = read_markers(normalize(marked[helm_name]), marks.ids[rel])
             if read.clean and same_shape(read.text, text):
                 markers = read.lines
         locator = Locator(text, source, markers)
