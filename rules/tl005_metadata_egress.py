@@ -235,7 +235,10 @@ def _message(verdicts: dict[Verdict, list[IPAddress]], host_network: bool) -> st
     if host_network:
         parts.append("run the pods without hostNetwork, or block the endpoint on the nodes")
     else:
-        parts.append("select the pods with an Egress NetworkPolicy that excludes 169.254.169.254 and fd00:ec2::254")
+        # Only the addresses still open: one in blocked-addresses needs no exclusion.
+        open_addresses = sorted({a for addresses in verdicts.values() for a in addresses}, key=METADATA_ADDRESSES.index)
+        excluded = " and ".join(map(str, open_addresses))
+        parts.append(f"select the pods with an Egress NetworkPolicy that excludes {excluded}")
     return "; ".join(parts)
 
 

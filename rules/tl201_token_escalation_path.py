@@ -30,8 +30,11 @@ def _head(ctx: Context, workload: Workload, anchor: FieldPath, how: str, mount: 
 
 def _message(mount: TokenMount, reach: AccountReach, worst: Path) -> str:
     binding, grant = worst.binding, worst.grant
+    title = grant.capability.title
+    if grant.bounded:
+        title = "write roles and bindings (without bind or escalate: only with permissions it already holds)"
     text = (
-        f"pods get the token of ServiceAccount {mount.namespace}/{mount.name}, which can {grant.capability.title} "
+        f"pods get the token of ServiceAccount {mount.namespace}/{mount.name}, which can {title} "
         f"{binding.where()} ({grant.capability.id}) through {binding.resource.kind} {binding.resource.name} "
         f"and {binding.role.display()}"
     )

@@ -34,6 +34,8 @@ def describe_type(schema: dict[str, Any], root: dict[str, Any]) -> str:
     schema = _resolve(schema, root)
     if "enum" in schema:
         return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
+    if "oneOf" in schema:
+        return " or ".join(describe_type(choice, root) for choice in schema["oneOf"])
     kind = schema.get("type")
     if kind == "array":
         return "list of " + describe_type(schema.get("items", {}), root)

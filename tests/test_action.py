@@ -78,7 +78,7 @@ def test_failing_is_a_separate_step_after_the_report_and_only_when_asked() -> No
 FAKE_PYTHON = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_LOG"
 for ((i = 1; i <= $#; i++)); do
-  if [ "${!i}" = --output ]; then j=$((i + 1)); echo '{}' > "${!j}"; fi
+  case "${!i}" in --output | --sarif-output) j=$((i + 1)); echo '{}' > "${!j}" ;; esac
 done
 exit "$FAKE_STATUS"
 """
@@ -119,12 +119,9 @@ def calls(tmp_path: Path) -> list[str]:
     return (tmp_path / "calls").read_text(encoding="utf-8").splitlines()
 
 
-def test_defaults_write_sarif_then_print_annotations(tmp_path: Path, fake_python: str) -> None:
+def test_defaults_lint_once_printing_annotations_and_writing_sarif(tmp_path: Path, fake_python: str) -> None:
     outputs, _ = run_lint_step(tmp_path, fake_python)
-    assert calls(tmp_path) == [
-        "-m tokenlint lint . --fail-on low --format sarif --output tokenlint.sarif",
-        "-m tokenlint lint . --fail-on low --format github",
-    ]
+    assert calls(tmp_path) == ["-m tokenlint lint . --fail-on low --format github --sarif-output tokenlint.sarif"]
     assert outputs == {"sarif-file": "tokenlint.sarif", "exit-code": "0"}
 
 
@@ -142,7 +139,7 @@ def test_findings_do_not_stop_the_step_and_set_the_exit_code(tmp_path: Path, fak
     outputs, _ = run_lint_step(tmp_path, fake_python, status="1", **{"fail-on": "high", "sarif-file": "out.sarif"})
     assert outputs == {"sarif-file": "out.sarif", "exit-code": "1"}
     assert (tmp_path / "out.sarif").exists()
-    assert calls(tmp_path)[0] == "-m tokenlint lint . --fail-on high --format sarif --output out.sarif"
+    assert calls(tmp_path) == ["-m tokenlint lint . --fail-on high --format github --sarif-output out.sarif"]
 
 
 def test_real_run_writes_the_sarif_report(tmp_path: Path) -> None:

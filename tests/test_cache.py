@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
+import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from manifests import API_DEPLOYMENT
 
-from tokenlint.engine.cache import FileCache, default_directory
+from tokenlint.engine.cache import FileCache, default_directory, prune
 from tokenlint.engine.run import LintResult, lint
 from tokenlint.inputs.discover import discover
 from tokenlint.k8s.workloads import slim_for_index, workload_of
@@ -89,7 +93,7 @@ def run(rules: RuleSet, cache: FileCache | None) -> LintResult:
 
 
 def entries(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in ("secret", "pruned"))
 
 
 def test_a_cached_run_reports_exactly_what_a_cold_run_reports(repo: Path, tmp_path: Path, rules: RuleSet) -> None:
@@ -108,7 +112,7 @@ def test_cached_resources_are_located_exactly_like_parsed_ones(repo: Path, tmp_p
     run(rules, cache)
     (stream,) = discover(["api.yaml"])
     assert isinstance(stream, Stream)
-    record = cache.load(stream)
+    record = cache.load(stream, lambda: pytest.fail("an intact entry is never read again"))
     assert record is not None
     (cached,) = record.kept
     (doc,), _ = parse_stream(API_DEPLOYMENT.encode())
@@ -167,17 +171,99 @@ def test_a_damaged_entry_is_ignored_and_rewritten(repo: Path, tmp_path: Path, ru
     assert summary(run(rules, cache)) == summary(cold)
 
 
-def test_an_entry_naming_anything_but_plain_data_is_refused(repo: Path, tmp_path: Path, rules: RuleSet) -> None:
-    import pickle
-    import zlib
+def _forge(entry: Path, payload: bytes, key: bytes | None) -> None:
+    """Write ``payload`` as an entry, signed with ``key`` (the folder's secret) or not at all."""
+    signature = hmac.new(key, payload, hashlib.sha256).digest() if key else bytes(32)
+    entry.write_bytes(b"TLC2" + signature + payload)
 
+
+def test_an_entry_not_signed_with_the_folder_secret_is_never_decoded(
+    repo: Path, tmp_path: Path, rules: RuleSet
+) -> None:
     cache = FileCache.for_run(tmp_path / "cache", rules, {}, "default")
     cold = run(rules, cache)
     payload = pickle.dumps((os.system, ("echo pwned > pwned",)))
     for entry in entries(tmp_path / "cache"):
-        entry.write_bytes(b"TLC1" + zlib.crc32(payload).to_bytes(4, "big") + payload)
+        _forge(entry, payload, os.urandom(32))
     assert summary(run(rules, cache)) == summary(cold)
     assert not (repo / "pwned").exists()
+    secret = next((tmp_path / "cache").rglob("secret"))
+    assert secret.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_entry_naming_anything_but_plain_data_is_refused(repo: Path, tmp_path: Path, rules: RuleSet) -> None:
+    cache = FileCache.for_run(tmp_path / "cache", rules, {}, "default")
+    cold = run(rules, cache)
+    key = next((tmp_path / "cache").rglob("secret")).read_bytes()
+    payload = pickle.dumps((os.system, ("echo pwned > pwned",)))
+    for entry in entries(tmp_path / "cache"):
+        _forge(entry, payload, key)  # even with the secret: only plain data may be named
+    assert summary(run(rules, cache)) == summary(cold)
+    assert not (repo / "pwned").exists()
+
+
+@pytest.mark.parametrize("part", [3, 2], ids=["body", "positions"])
+def test_a_kept_part_that_fails_to_decode_later_is_read_again_and_rewritten(
+    repo: Path, tmp_path: Path, rules: RuleSet, part: int
+) -> None:
+    cache = FileCache.for_run(tmp_path / "cache", rules, {}, "default")
+    cold = run(rules, cache)
+    key = next((tmp_path / "cache").rglob("secret")).read_bytes()
+    damaged = []
+    for entry in entries(tmp_path / "cache"):
+        record = pickle.loads(entry.read_bytes()[36:])
+        if record[-1]:  # kept resources: damage what is decoded only when a rule reads it
+            kept = [tuple(b"\x80\x05garbage" if i == part else v for i, v in enumerate(k)) for k in record[-1]]
+            _forge(entry, pickle.dumps((*record[:-1], tuple(kept))), key)
+            damaged.append((entry, entry.read_bytes()))
+    assert damaged
+    assert summary(run(rules, cache)) == summary(cold)
+    assert any(entry.read_bytes() != before for entry, before in damaged)  # rewritten
+    assert summary(run(rules, cache)) == summary(cold)
+
+
+def test_pruning_deletes_old_entries_then_the_least_recently_used(tmp_path: Path) -> None:
+    folder = tmp_path / "v4"
+    now = time.time()
+    for number, age_days in enumerate([40, 20, 10, 1, 0]):
+        entry = folder / "ab" / f"entry{number}"
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        entry.write_bytes(b"x" * 1000)
+        os.utime(entry, (now - age_days * 86400, now - age_days * 86400))
+    (folder / "secret").write_bytes(b"k" * 32)
+    assert prune(folder, max_age_days=30, max_size=10_000) == 1
+    assert sorted(p.name for p in (folder / "ab").iterdir()) == ["entry1", "entry2", "entry3", "entry4"]
+    assert prune(folder, max_age_days=30, max_size=2_500) == 2
+    assert sorted(p.name for p in (folder / "ab").iterdir()) == ["entry3", "entry4"]
+    assert (folder / "secret").exists()
+
+
+def test_a_run_prunes_the_folder_at_most_once_a_day(repo: Path, tmp_path: Path, rules: RuleSet) -> None:
+    cache = FileCache.for_run(tmp_path / "cache", rules, {}, "default")
+    run(rules, cache)
+    stale = cache.directory / "zz" / "stale"
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    old = time.time() - 60 * 86400
+    os.utime(stale, (old, old))
+    (repo / "new.yaml").write_text(ACCOUNT.format(automount="false"))
+    run(rules, FileCache.for_run(tmp_path / "cache", rules, {}, "default"))
+    assert stale.exists()  # pruned less than a day ago
+    os.utime(cache.directory / "pruned", (old, old))
+    (repo / "newer.yaml").write_text(ACCOUNT.format(automount="true").replace("api", "web"))
+    run(rules, FileCache.for_run(tmp_path / "cache", rules, {}, "default"))
+    assert not stale.exists()
+
+
+def test_a_used_entry_is_kept_by_pruning(repo: Path, tmp_path: Path, rules: RuleSet) -> None:
+    cache = FileCache.for_run(tmp_path / "cache", rules, {}, "default")
+    run(rules, cache)
+    old = time.time() - 60 * 86400
+    for entry in entries(tmp_path / "cache"):
+        os.utime(entry, (old, old))
+    run(rules, cache)  # every entry is used, which refreshes it
+    assert prune(cache.directory) == 0
+    assert len(entries(tmp_path / "cache")) == 3
 
 
 def test_an_unwritable_cache_folder_is_not_an_error(repo: Path, tmp_path: Path, rules: RuleSet) -> None:

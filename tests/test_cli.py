@@ -253,3 +253,15 @@ def test_colons_in_flow_collections_are_linted_not_rejected(workdir: Path) -> No
         "crb.yaml:4:67: TL110 [critical] grants ClusterRole cluster-admin (built-in) cluster-wide to Group "
         "system:authenticated (ClusterRoleBinding everyone-admin)"
     ]
+
+
+def test_one_run_prints_its_report_and_writes_sarif_beside_it(workdir: Path) -> None:
+    outcome = invoke(
+        "lint", "--select", "TL110", "--sarif-output", "out.sarif", write(workdir, "crb.yaml", FLOW_BINDING)
+    )
+    assert outcome.exit_code == 1
+    assert finding_lines(outcome.stdout)[0].startswith("crb.yaml:4:67: TL110 [critical]")
+    log = json.loads((workdir / "out.sarif").read_text(encoding="utf-8"))
+    assert [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in log["runs"][0]["results"]
+    ] == [("TL110", 4)]

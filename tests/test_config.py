@@ -69,6 +69,7 @@ charts:
     values: [values-prod.yaml]
     namespace: shop-prod
 custom-rules: [policies]
+max-file-size: 8 MiB
 """
 
 
@@ -102,6 +103,42 @@ def test_find_config_takes_the_nearest_pyproject_with_a_tokenlint_table(tmp_path
     assert find_config(tmp_path / "app") == tmp_path / ".tokenlint.yaml"
 
 
+def test_find_config_skips_folders_it_cannot_search(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write(tmp_path, ".tokenlint.yaml", "{}\n")
+    locked = tmp_path / "locked"
+    (locked / "work").mkdir(parents=True)
+    real_is_file = Path.is_file
+
+    def is_file(self: Path) -> bool:  # what stat() does below a folder without search permission
+        if locked in self.parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert find_config(locked / "work") == config
+
+
+def test_a_missing_custom_rule_folder_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, ".tokenlint.yaml", "ignore: [TL007]\ncustom-rules:\n  - policies/\n")
+    assert problems_of(path) == [
+        f".tokenlint.yaml:3: custom-rules[0]: folder policies/ not found (relative to {tmp_path.resolve().as_posix()})"
+    ]
+
+
+def test_a_chart_entry_for_a_missing_path_is_a_warning_with_its_line(tmp_path: Path) -> None:
+    (tmp_path / "charts" / "real").mkdir(parents=True)
+    path = write(tmp_path, ".tokenlint.yaml", "charts:\n  charts/real: {namespace: a}\n  charts/gone: {namespace: b}\n")
+    config = load_config(path, ".tokenlint.yaml")
+    assert [str(w) for w in config.warnings] == [
+        f".tokenlint.yaml:3: charts: charts/gone does not exist (relative to {tmp_path.resolve().as_posix()})"
+    ]
+
+
+def test_a_configuration_that_is_not_a_regular_file_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo.yaml")
+    assert problems_of(tmp_path / "fifo.yaml") == ["fifo.yaml: cannot read: not a regular file: a named pipe (FIFO)"]
+
+
 def test_no_config_means_the_defaults(tmp_path: Path) -> None:
     config = load_config(None)
     assert config.source is None
@@ -114,6 +151,7 @@ def test_no_config_means_the_defaults(tmp_path: Path) -> None:
 
 
 def test_load_reads_every_setting(tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
     path = write(tmp_path, ".tokenlint.yaml", FULL)
     config = load_config(path, ".tokenlint.yaml")
     assert config.source == ".tokenlint.yaml"
@@ -129,6 +167,7 @@ def test_load_reads_every_setting(tmp_path: Path) -> None:
         root / "charts/shop": ChartSettings(values=(root / "values-prod.yaml",), namespace="shop-prod")
     }
     assert config.custom_rules == (root / "policies",)
+    assert config.max_file_size == 8 * 1024 * 1024
 
 
 def test_an_empty_file_is_the_defaults(tmp_path: Path) -> None:
@@ -153,8 +192,8 @@ def test_pyproject_table_is_read(tmp_path: Path) -> None:
 def test_unknown_key_points_at_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, ".tokenlint.yaml", "select: [TL001]\nignores: [TL002]\n")
     assert problems_of(path) == [
-        ".tokenlint.yaml:2: ignores: unknown key (expected one of: select, ignore, severity, exclude, rules,"
-        " trusted-service-accounts, charts, custom-rules)"
+        ".tokenlint.yaml:2: ignores: unknown key (expected one of: select, ignore, severity, exclude,"
+        " max-file-size, rules, trusted-service-accounts, charts, custom-rules)"
     ]
 
 

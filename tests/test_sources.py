@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import sys
 from pathlib import Path
 
@@ -94,8 +95,56 @@ def test_unreadable_file_is_an_error_not_a_crash(tmp_path: Path, monkeypatch: py
     monkeypatch.chdir(tmp_path)
     touch(tmp_path, "locked.yaml")
 
-    def denied(self: Path) -> bytes:
-        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(path: str, flags: int, *args: int) -> int:
+        if str(path).endswith("locked.yaml"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", denied)
     assert shown(list(discover(["locked.yaml"]))) == ["error locked.yaml: cannot read: Permission denied"]
+
+
+def test_only_regular_files_are_read_and_the_others_are_errors_naming_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    touch(tmp_path, "deploy/ok.yaml", "deploy/real.yaml")
+    os.mkfifo(tmp_path / "deploy" / "pipe.yaml")
+    os.mkfifo(tmp_path / "named.yaml")
+    (tmp_path / "deploy" / "zero.yaml").symlink_to("/dev/zero")
+    (tmp_path / "deploy" / "link.yaml").symlink_to(tmp_path / "deploy" / "real.yaml")
+    assert shown(list(discover(["named.yaml", "deploy"]))) == [
+        "error named.yaml: not a regular file: a named pipe (FIFO)",
+        "deploy/real.yaml",  # through link.yaml, once
+        "deploy/ok.yaml",
+        "error deploy/pipe.yaml: not a regular file: a named pipe (FIFO)",
+        "error deploy/zero.yaml: not a regular file: a character device",
+    ]
+
+
+def test_files_above_the_size_limit_are_errors_without_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with (tmp_path / "sparse.yaml").open("wb") as handle:
+        handle.truncate(3 * 1024**3)  # 3 GiB, no blocks on disk
+    touch(tmp_path, "small.yaml", data=b"a: 1\n" * 24)
+    assert shown(list(discover(["sparse.yaml", "small.yaml"]))) == [
+        "error sparse.yaml: file larger than the limit of 64 MiB (3 GiB); raise max-file-size to read it",
+        "small.yaml",
+    ]
+    assert shown(list(discover(["small.yaml"], max_file_size=100))) == [
+        "error small.yaml: file larger than the limit of 100 bytes (120 bytes); raise max-file-size to read it"
+    ]
+
+
+def test_standard_input_is_bounded_and_checked_on_its_first_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a: 1\n" * 30)))
+    assert shown(list(discover(["-"], max_file_size=100))) == [
+        "error <stdin>: file larger than the limit of 100 bytes; raise max-file-size to read it"
+    ]
+    with Path("/dev/zero").open("rb") as zero:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(zero))  # endless: only its first block is read
+        assert shown(list(discover(["-"]))) == ["error <stdin>: binary file, not YAML or JSON"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
@@ -100,15 +100,35 @@ def _usage_errors() -> Iterator[None]:
 def _load(config_file: Path | None) -> tuple[Config, RuleSet]:
     """The configuration (``--config`` or the nearest file) and every rule, selected or not,
     the custom rules of the folders it names included."""
-    path = config_file or find_config(Path.cwd())
+    config = _config(config_file)
     with _usage_errors():
-        config = load_config(path, display_path(path) if path is not None else None)
         folders = config.custom_rules
         if not folders:  # custom rules need jsonschema, 60 ms of a pre-commit run
             return config, load_rules()
         from tokenlint.rulekit.customrules import load_custom_rules
 
         return config, load_rules(extra=load_custom_rules(folders, [display_path(f) for f in folders]))
+
+
+def _config(config_file: Path | None) -> Config:
+    """The configuration: ``--config`` or the nearest file."""
+    path = config_file or find_config(Path.cwd())
+    with _usage_errors():
+        config = load_config(path, display_path(path) if path is not None else None)
+    for warning in config.warnings:
+        typer.echo(f"{warning.path}:{warning.line or 1}: warning: {warning.message}", err=True)
+    return config
+
+
+def _inputs(paths: Sequence[str], render: RenderOptions, config: Config) -> Iterator[Stream | InputError]:
+    """The inputs of a run as the configuration shapes them: excludes, charts, file size."""
+    return discover(
+        paths,
+        render,
+        excluded=config.excludes,
+        chart_options=_chart_options(config),
+        max_file_size=config.max_file_size,
+    )
 
 
 def _settle(config: Config, rules: RuleSet, select: list[str], ignore: list[str]) -> RunSettings:
@@ -195,7 +215,7 @@ def _lint(
         baseline = load_baseline(baseline_file, display_path(baseline_file)) if baseline_file else None
     except BaselineError as exc:
         raise _fail(str(exc)) from None
-    inputs = discover(paths, render, excluded=config.excludes, chart_options=_chart_options(config))
+    inputs = _inputs(paths, render, config)
     if observe is not None:
         inputs = _observed(inputs, observe)
     decide = SuppressOptions(config.trusted_service_accounts, baseline, known_rules=rule_names(rules))
@@ -251,6 +271,13 @@ def lint_command(
     paths: PathsArgument,
     output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file.")] = None,
+    sarif_output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--sarif-output",
+            help="Also write a SARIF report to this file, from the same run (CI: annotations + SARIF).",
+        ),
+    ] = None,
     fail_on: Annotated[
         str, typer.Option("--fail-on", help="Lowest severity that fails the run: info, low, medium, high, critical.")
     ] = "low",
@@ -317,7 +344,7 @@ def lint_command(
     else:
         inputs, scope = paths, None
     digests: dict[str, str] = {}
-    observe = _remember_digests(digests) if output_format is Format.sarif else None
+    observe = _remember_digests(digests) if output_format is Format.sarif or sarif_output else None
     result, rules = _lint(
         inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults, observe
     )
@@ -330,6 +357,8 @@ def lint_command(
         show_suppressed=show_suppressed,
         suggestions=suggested,
     )
+    if sarif_output is not None:
+        _write(FORMATTERS[Format.sarif.value](report), sarif_output)
     _write(FORMATTERS[output_format.value](report), output)
     raise typer.Exit(report.exit_code())
 
@@ -438,14 +467,56 @@ def paths_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """Show, per service account, what its token reaches and which workloads carry it."""
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    config = _config(config_file)
     from tokenlint.report.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
     from tokenlint.report.pathsview import collect
 
-    view = collect(discover(paths, render), LintOptions(namespace=render.namespace or "default"))
+    view = collect(_inputs(paths, render, config), LintOptions(namespace=render.namespace or "default"))
     _write(PATHS_FORMATTERS[output_format.value](view), output)
+    raise typer.Exit(EXIT_USAGE if view.errors else 0)
+
+
+class WhoCanFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command("who-can")
+def who_can_command(
+    verb: Annotated[str, typer.Argument(help="The request's verb: get, list, create, impersonate, bind...")],
+    resource: Annotated[
+        str, typer.Argument(help="RESOURCE[.GROUP][/SUBRESOURCE]: pods/exec, secrets, deployments.apps, nodes/proxy.")
+    ],
+    paths: PathsArgument,
+    request_namespace: Annotated[
+        Optional[str],
+        typer.Option("--namespace", "-n", help="Namespace of the request (default: any namespace, or cluster-wide)."),
+    ] = None,
+    output_format: Annotated[WhoCanFormat, typer.Option("--format", help="View format.")] = WhoCanFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the view to this file.")] = None,
+    values: ValuesOption = [],  # noqa: B006
+    set_values: SetOption = [],  # noqa: B006
+    release_name: ReleaseNameOption = None,
+    kube_version: KubeVersionOption = None,
+    helm: HelmOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Show which subjects may make a request, through which binding, role and rule, and which
+    workloads carry the tokens of those service accounts; offline, from files, charts and dumps."""
+    from tokenlint.report.whocan import WHO_CAN_FORMATTERS
+    from tokenlint.report.whocanview import Request, collect
+
+    try:
+        request = Request.parse(verb, resource, request_namespace)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    render = RenderOptions(tuple(values), tuple(set_values), release_name, None, kube_version, helm)
+    view = collect(_inputs(paths, render, _config(config_file)), request)
+    _write(WHO_CAN_FORMATTERS[output_format.value](view), output)
     raise typer.Exit(EXIT_USAGE if view.errors else 0)
 
 

@@ -6,8 +6,10 @@ one line (or reports rendered-output lines against the template path) fails here
 
 from __future__ import annotations
 
+import os
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -424,3 +426,20 @@ def test_thirty_templates_render_with_markers(tmp_path: Path) -> None:
         assert template.locate(
             rline(template, "automount"), ("spec", "template", "spec", "automountServiceAccountToken")
         ) == (10, None)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path: path.symlink_to("/dev/zero"), "templates/zero.yaml: not a regular file: a character device"),
+        (os.mkfifo, "templates/zero.yaml: not a regular file: a named pipe (FIFO)"),
+    ],
+)
+def test_a_special_file_in_a_chart_is_an_error_before_helm_reads_it(
+    tmp_path: Path, make: Callable[[Path], None], message: str
+) -> None:
+    chart = write_chart(tmp_path / "shop", {"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"})
+    make(chart / "templates" / "zero.yaml")
+    renders, errors = render_chart(chart, RenderOptions())
+    assert renders == []
+    assert [(e.path, e.line, e.message) for e in errors] == [(chart.as_posix(), None, f"cannot read chart: {message}")]

@@ -36,6 +36,16 @@ def _object(text: str) -> Resource:
         ("{apiVersion: v1, kind: ServiceAccount, metadata: {name: node-controller, namespace: kube-system}}", True),
         ("{apiVersion: v1, kind: ServiceAccount, metadata: {name: replicaset-controller, namespace: shop}}", False),
         ("{apiVersion: v1, kind: ServiceAccount, metadata: {name: coredns, namespace: kube-system}}", False),
+        (
+            "{apiVersion: v1, kind: Secret, type: kubernetes.io/service-account-token, metadata: {name: t,"
+            " namespace: kube-system, annotations: {kubernetes.io/service-account.name: node-controller}}}",
+            True,
+        ),
+        (
+            "{apiVersion: v1, kind: Secret, type: kubernetes.io/service-account-token, metadata: {name: t,"
+            " namespace: kube-system, annotations: {kubernetes.io/service-account.name: coredns}}}",
+            False,
+        ),
     ],
 )
 def test_kubernetes_own_objects(text: str, own: bool) -> None:

@@ -246,3 +246,19 @@ def test_tl102_counts_the_extensions_group_of_old_clusters() -> None:
     role = _role("{apiGroups: [extensions], resources: [deployments], verbs: [create]}")
     (finding,) = run("TL102", role + binding("Role", "r"))
     assert finding.message.startswith("rules[0] lets a token create pods: it allows create on deployments")
+
+
+def test_tl201_says_when_its_worst_path_is_bounded_by_escalation_prevention() -> None:
+    role = _role("{apiGroups: [rbac.authorization.k8s.io], resources: [rolebindings], verbs: [create]}")
+    (finding,) = run("TL201", POD + "---\n" + role + binding("Role", "r"))
+    assert finding.severity is Severity.MEDIUM
+    assert "which can write roles and bindings (without bind or escalate: only with permissions it already holds)" in (
+        finding.message
+    )
+
+
+def test_tl003_judges_every_copy_of_a_role_written_twice() -> None:
+    role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: r}\nrules:\n"
+    text = role + "  - {apiGroups: [''], resources: [pods], verbs: ['*']}\n---\n" + role
+    text += "  - {apiGroups: [''], resources: [configmaps], verbs: ['*']}\n"
+    assert [f.location.line for f in run("TL003", text)] == [5, 11]

@@ -81,7 +81,8 @@ def test_different_reasons_are_told_apart_and_the_policy_is_related() -> None:
     [finding] = findings(DEPLOYMENT + ALLOW_V6)
     assert finding.message == (
         "pods can reach the instance metadata endpoint [fd00:ec2::254]:80 "
-        f"(NetworkPolicy shop/v6 allows ::/0 on all ports); {FIX}"
+        "(NetworkPolicy shop/v6 allows ::/0 on all ports); "
+        "select the pods with an Egress NetworkPolicy that excludes fd00:ec2::254"  # 169.254.169.254 is closed
     )
     [related] = finding.related
     assert (related.message, related.location.line) == ("NetworkPolicy shop/v6 allows ::/0 on all ports", 24)
@@ -128,6 +129,8 @@ def test_host_network_is_reported_on_the_field_with_its_own_fix() -> None:
 def test_an_address_blocked_on_the_nodes_is_not_reported() -> None:
     [finding] = findings(DEPLOYMENT, {"blocked-addresses": ["169.254.169.254"]})
     assert finding.message.startswith("pods can reach the instance metadata endpoint [fd00:ec2::254]:80 (")
+    # and the advice does not ask to exclude the address already blocked
+    assert finding.message.endswith("; select the pods with an Egress NetworkPolicy that excludes fd00:ec2::254")
 
 
 def test_both_addresses_blocked_on_the_nodes_report_nothing() -> None:

@@ -19,11 +19,12 @@ import json
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from tokenlint.inputs.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, parse_size, read_input
 from tokenlint.model import FieldPath, Severity, dotted
 from tokenlint.rulekit.registry import RuleLoadError, RuleSet
 from tokenlint.yaml.reader import YMap, YSeq, parse_stream
@@ -97,6 +98,9 @@ class Config:
     trusted_service_accounts: frozenset[tuple[str, str]] = frozenset()
     charts: Mapping[Path, ChartSettings] = field(default_factory=dict)
     custom_rules: tuple[Path, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    warnings: tuple[Problem, ...] = ()
+    """Settings that do not stop a run but probably do not do what was meant."""
     locate: Locator = field(default=_no_lines, compare=False, repr=False)
 
     def problem(self, path: FieldPath, message: str) -> Problem:
@@ -260,19 +264,29 @@ def find_config(start: Path) -> Path | None:
     """The nearest ``.tokenlint.yaml`` (or ``.yml``), or ``pyproject.toml`` with a
     ``[tool.tokenlint]`` table, in ``start`` or one of its parents.
 
-    In one folder the dedicated file wins over pyproject.toml, as with ruff and mypy.
+    In one folder the dedicated file wins over pyproject.toml, as with ruff and mypy. A
+    folder that cannot be searched (no permission) is skipped, as is a file there that
+    cannot be read: the search goes on upwards.
     """
     for folder in (start, *start.parents):
         for name in CONFIG_NAMES:
-            if (folder / name).is_file():
+            if _is_file(folder / name):
                 return folder / name
         pyproject = folder / PYPROJECT
         try:
-            if pyproject.is_file() and _PYPROJECT_TABLE.encode() in pyproject.read_bytes():
+            if _is_file(pyproject) and _PYPROJECT_TABLE.encode() in read_input(pyproject):
                 return pyproject
-        except OSError:
+        except (OSError, ReadRefused):
             continue
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that answers False where the folder cannot be searched (it raises)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def load_config(path: Path | None, display: str | None = None) -> Config:
@@ -284,7 +298,9 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
         return Config()
     shown = display or path.as_posix()
     try:
-        raw = path.read_bytes()
+        raw = read_input(path)
+    except ReadRefused as refused:
+        raise ConfigError([Problem(shown, None, f"cannot read: {refused.message}")]) from None
     except OSError as exc:
         raise ConfigError([Problem(shown, None, f"cannot read: {exc.strerror or exc}")]) from None
     if path.name == PYPROJECT:
@@ -294,7 +310,31 @@ def load_config(path: Path | None, display: str | None = None) -> Config:
     problems = schema_problems(config_schema(), data, (), shown, locate)
     if problems:
         raise ConfigError(problems)
-    return _build(data, path.resolve().parent, shown, locate)
+    config = _build(data, path.resolve().parent, shown, locate)
+    root = display_folder(config.root)
+    entries = zip(data.get("custom-rules", ()), config.custom_rules, strict=True)
+    missing = [
+        Problem(shown, locate(("custom-rules", i)), f"custom-rules[{i}]: folder {entry} not found (relative to {root})")
+        for i, (entry, folder) in enumerate(entries)
+        if not folder.is_dir()
+    ]
+    if missing:
+        raise ConfigError(missing)
+    warnings = tuple(
+        Problem(shown, locate(("charts", entry)), f"charts: {entry} does not exist (relative to {root})")
+        for entry in data.get("charts", {})
+        if not (config.root / entry).exists()
+    )
+    return replace(config, warnings=warnings)
+
+
+def display_folder(folder: Path) -> str:
+    """A folder as messages show it: relative to the working directory when below it."""
+    try:
+        relative = folder.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return folder.as_posix()
+    return "the working directory" if relative == Path() else relative.as_posix()
 
 
 def _read_yaml(raw: bytes, shown: str) -> tuple[Any, Locator]:
@@ -349,5 +389,6 @@ def _build(data: Mapping[str, Any], root: Path, shown: str, locate: Locator) -> 
         trusted_service_accounts=frozenset(trusted),
         charts=charts,
         custom_rules=tuple((root / folder).resolve() for folder in data.get("custom-rules", ())),
+        max_file_size=parse_size(data.get("max-file-size", DEFAULT_MAX_FILE_SIZE)) or DEFAULT_MAX_FILE_SIZE,
         locate=locate,
     )

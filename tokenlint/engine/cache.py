@@ -16,8 +16,12 @@ every loaded tokenlint and rule module (so that editing a rule in a development 
 invalidates what it reported).
 
 Entries are written to a temporary file and renamed into place (atomic on POSIX and
-Windows), so concurrent runs never see half an entry; a CRC guards against truncated or
-damaged files, which are then ignored and rewritten. Entries are pickles, because pickle
+Windows), so concurrent runs never see half an entry. Each entry is signed (HMAC-SHA256)
+with a secret kept in the folder, readable by its owner only: an entry that is truncated,
+damaged or written by someone else fails the check and is never decoded, only parsed
+again and rewritten; so is one whose lazily decoded parts fail later (:class:`_Recovery`).
+Entries unused for :data:`MAX_AGE_DAYS` days, and the least recently used ones beyond
+:data:`MAX_SIZE` bytes, are deleted (:func:`prune`). Entries are pickles, because pickle
 rebuilds the dict and list subclasses of a body in C, several times faster than any
 Python-level decoding, and each kept body is a pickle of its own, rebuilt only when a rule
 first reads it; the unpickler may only create tokenlint's own plain data types
@@ -27,9 +31,11 @@ anything else, even one written by someone else.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
+import hmac
 import io
 import json
 import marshal
@@ -37,8 +43,8 @@ import os
 import pickle
 import sys
 import tempfile
-import zlib
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,8 +60,18 @@ ENV_DIR = "TOKENLINT_CACHE_DIR"
 FORMAT = 4
 """Bump when the layout of an entry changes."""
 
-_MAGIC = b"TLC1"
-_HEADER = len(_MAGIC) + 4
+_MAGIC = b"TLC2"
+_SIGNATURE = 32
+_HEADER = len(_MAGIC) + _SIGNATURE
+_SECRET = "secret"
+_PRUNED = "pruned"
+"""A marker whose modification time says when the folder was last pruned."""
+PRUNE_INTERVAL = 86400
+"""Seconds between two prunings: pruning lists every entry, a run that writes one should not."""
+MAX_AGE_DAYS = 30
+"""Entries not used for this long are deleted (a use refreshes an entry's modification time)."""
+MAX_SIZE = 512 * 1024 * 1024
+"""Above this total, the least recently used entries are deleted."""
 
 
 def default_directory() -> Path:
@@ -97,6 +113,33 @@ class FileCache:
     def __init__(self, directory: Path, salt: bytes) -> None:
         self.directory = directory / f"v{FORMAT}"
         self._salt = salt
+        self._key: bytes | None = None
+        self._pruned = False
+
+    def _secret(self) -> bytes | None:
+        """The folder's signing key, created on first use readable by its owner only;
+        None when it can be neither read nor created (then nothing is cached)."""
+        if self._key is None:
+            path = self.directory / _SECRET
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    key = path.read_bytes()
+                else:
+                    key = os.urandom(32)
+                    with os.fdopen(fd, "wb") as out:
+                        out.write(key)
+            except OSError:
+                return None
+            if len(key) != 32:  # damaged or being written by a concurrent first run: no cache this run
+                return None
+            self._key = key
+        return self._key
+
+    def _sign(self, key: bytes, payload: bytes) -> bytes:
+        return hmac.new(key, payload, hashlib.sha256).digest()
 
     @classmethod
     def for_run(
@@ -125,19 +168,34 @@ class FileCache:
         name = digest.hexdigest()
         return self.directory / name[:2] / name[2:]
 
-    def load(self, stream: Stream) -> FileRecord | None:
-        """The record of ``stream``'s content, or None when absent, stale or damaged."""
+    def load(self, stream: Stream, reparse: Callable[[], FileRecord]) -> FileRecord | None:
+        """The record of ``stream``'s content, or None when absent, stale, damaged or not
+        signed with this folder's key (written by someone else: never decoded).
+
+        Kept bodies and positions are decoded later, when a rule first reads them; if one
+        fails then, ``reparse`` reads the file again, its record replaces the entry and
+        the resource takes its body from it (see :class:`_Recovery`).
+        """
+        key = self._secret()
+        if key is None:
+            return None
+        entry = self._entry(stream)
         try:
-            blob = self._entry(stream).read_bytes()
+            blob = entry.read_bytes()
         except OSError:
             return None
         payload = blob[_HEADER:]
-        if blob[: len(_MAGIC)] != _MAGIC or int.from_bytes(blob[len(_MAGIC) : _HEADER], "big") != zlib.crc32(payload):
+        signature = blob[len(_MAGIC) : _HEADER]
+        if blob[: len(_MAGIC)] != _MAGIC or not hmac.compare_digest(signature, self._sign(key, payload)):
             return None
+        recovery = _Recovery(self, stream, reparse)
         try:
-            return _decode_record(_Unpickler(io.BytesIO(payload)).load(), stream.origin)
-        except (pickle.UnpicklingError, ValueError, TypeError, EOFError, IndexError, KeyError, AttributeError):
+            record = _decode_record(_Unpickler(io.BytesIO(payload)).load(), stream.origin, recovery)
+        except _DECODE_ERRORS:
             return None
+        with contextlib.suppress(OSError):
+            os.utime(entry)  # recently used: pruning keeps it
+        return record
 
     def store(self, stream: Stream, record: FileRecord) -> None:
         """Write the record atomically; a cache that cannot be written is silently skipped."""
@@ -145,8 +203,11 @@ class FileCache:
             payload = _encode_record(record)
         except (ValueError, RecursionError, pickle.PicklingError):  # e.g. a value pickle cannot hold
             return
+        key = self._secret()
+        if key is None:
+            return
         entry = self._entry(stream)
-        blob = _MAGIC + zlib.crc32(payload).to_bytes(4, "big") + payload
+        blob = _MAGIC + self._sign(key, payload) + payload
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             fd, temp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
@@ -159,6 +220,73 @@ class FileCache:
                 raise
         except OSError:
             return
+        if not self._pruned:
+            self._pruned = True
+            _prune_daily(self.directory)
+
+
+def _prune_daily(directory: Path) -> None:
+    """Prune the folder when it was last pruned :data:`PRUNE_INTERVAL` seconds ago or more."""
+    marker = directory / _PRUNED
+    try:
+        if time.time() - marker.stat().st_mtime < PRUNE_INTERVAL:
+            return
+    except OSError:
+        pass  # never pruned
+    with contextlib.suppress(OSError):
+        marker.touch()
+        prune(directory)
+
+
+def prune(directory: Path, max_age_days: float = MAX_AGE_DAYS, max_size: int = MAX_SIZE) -> int:
+    """Delete entries unused for ``max_age_days``, then the least recently used ones until
+    the folder holds at most ``max_size`` bytes; returns how many were deleted.
+
+    Runs at most once a day (:data:`PRUNE_INTERVAL`), at the first store of a run, so a
+    folder never grows without bound on a developer's machine.
+    """
+    removed = 0
+    entries: list[tuple[float, int, Path]] = []
+    for path in directory.glob("??/*"):
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            entries.append((info.st_mtime, info.st_size, path))
+    entries.sort()
+    limit = time.time() - max_age_days * 86400
+    total = sum(size for _, size, _ in entries)
+    for mtime, size, path in entries:
+        if mtime >= limit and total <= max_size:
+            break
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+        total -= size
+    return removed
+
+
+_DECODE_ERRORS = (pickle.UnpicklingError, ValueError, TypeError, EOFError, IndexError, KeyError, AttributeError)
+"""What decoding a damaged pickle or marshal payload raises."""
+
+
+class _Recovery:
+    """Reads a file again when a part of its entry decoded late turns out damaged.
+
+    The record is replaced by a fresh one (so the entry is rewritten for the next run) and
+    each damaged resource takes its body and positions from the fresh resource at the same
+    place. Only the first failure reads the file; later ones reuse that reading.
+    """
+
+    def __init__(self, cache: FileCache, stream: Stream, reparse: Callable[[], FileRecord]) -> None:
+        self._cache = cache
+        self._stream = stream
+        self._reparse = reparse
+        self._fresh: FileRecord | None = None
+
+    def resource(self, index: int) -> Resource:
+        if self._fresh is None:
+            self._fresh = self._reparse()
+            self._cache.store(self._stream, self._fresh)
+        return self._fresh.kept[index]
 
 
 def _code_stamp(rules: RuleSet) -> list[list[Any]]:
@@ -247,16 +375,26 @@ class _CachedResource(Resource):
     (the bulk of them workloads) are never read at all.
     """
 
-    def __init__(self, ref: ResourceRef, pickled: bytes, origin: Origin, positioned: bytes) -> None:
+    def __init__(
+        self, ref: ResourceRef, pickled: bytes, origin: Origin, positioned: bytes, recovery: tuple[_Recovery, int]
+    ) -> None:
         super().__init__(ref, _UNREAD, origin)
         self._pickled: bytes | None = pickled
         self._positioned = positioned
         self._tree: Any = None
+        self._recovery = recovery
+        self._fresh: Resource | None = None
 
     @property
     def body(self) -> YMap:
         if self._pickled is not None:
-            self._body: YMap = _Unpickler(io.BytesIO(self._pickled)).load()
+            try:
+                body = _Unpickler(io.BytesIO(self._pickled)).load()
+                if type(body) is not YMap:
+                    raise TypeError("a kept body is not a mapping")
+            except _DECODE_ERRORS:
+                body = self._recovered().body
+            self._body: YMap = body
             self._pickled = None
         return self._body
 
@@ -266,9 +404,22 @@ class _CachedResource(Resource):
         self._pickled = None
 
     def locate(self, path: FieldPath) -> Location:
-        if self._tree is None:
-            self._tree = marshal.loads(self._positioned)
-        return Resource(self.ref, _skeleton(self._tree, path), self.origin).locate(path)
+        if self._fresh is None:
+            try:
+                if self._tree is None:
+                    self._tree = marshal.loads(self._positioned)
+                return Resource(self.ref, _skeleton(self._tree, path), self.origin).locate(path)
+            except (*_DECODE_ERRORS, RecursionError):
+                self._recovered()
+        assert self._fresh is not None
+        return self._fresh.locate(path)
+
+    def _recovered(self) -> Resource:
+        """The same resource from a fresh reading of its file."""
+        if self._fresh is None:
+            recovery, index = self._recovery
+            self._fresh = recovery.resource(index)
+        return self._fresh
 
 
 _UNREAD = YMap()
@@ -316,15 +467,15 @@ def _pickle(value: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _decode_record(data: tuple[Any, ...], origin: Origin) -> FileRecord | None:
+def _decode_record(data: tuple[Any, ...], origin: Origin, recovery: _Recovery) -> FileRecord | None:
     version, documents, skipped, resources, errors, findings, declared, kept = data
     if version != FORMAT:
         return None
     resources_kept = []
-    for ref, duplicates, positioned, body, credentials in kept:
-        if not isinstance(body, bytes):
+    for index, (ref, duplicates, positioned, body, credentials) in enumerate(kept):
+        if not isinstance(body, bytes) or not isinstance(positioned, bytes):
             raise TypeError("a kept body is not a pickle")
-        resource = _CachedResource(ref, body, origin, positioned)
+        resource = _CachedResource(ref, body, origin, positioned, (recovery, index))
         resource.duplicates = list(duplicates)
         resource.credentials = credentials
         resources_kept.append(resource)

@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tokenlint.engine import suppress
 from tokenlint.engine.cache import FileCache, FileRecord
 from tokenlint.engine.focus import focus
+from tokenlint.engine import suppress
 from tokenlint.engine.suppress import Declared, RunsAs, SuppressOptions
 from tokenlint.k8s import credentials, defaults, shape
 from tokenlint.k8s.index import BundleIndex
@@ -100,13 +100,18 @@ class _Run:
         self.result.files += 1
         kept = self.base if stream.bundle is None else self.bundles.setdefault(stream.bundle, [])
         cache = self.cache if self.cache is not None and self.cache.accepts(stream) else None
-        record = cache.load(stream) if cache is not None else None
+        record = cache.load(stream, lambda: self._fresh_record(stream)) if cache is not None else None
         if record is not None:
             self._replay(record, kept)
         elif cache is not None:
             cache.store(stream, self._parse_recorded(stream, kept))
         else:
             self._parse(stream, kept)
+
+    def _fresh_record(self, stream: Stream) -> FileRecord:
+        """What parsing ``stream`` gives, outside this run's results: for a cache entry
+        whose lazily decoded parts turn out damaged."""
+        return _Run(self.rules, self.options)._parse_recorded(stream, [])
 
     def _replay(self, record: FileRecord, kept: list[Resource]) -> None:
         """Add a cached file's outcome as if it had just been parsed and checked."""

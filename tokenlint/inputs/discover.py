@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tokenlint.inputs.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, read_input, read_stream
 from tokenlint.model import InputError
 from tokenlint.resources.resource import FileOrigin, Stream
 
@@ -63,20 +64,15 @@ def walk(root: Path) -> Iterator[Path]:
                 yield Path(folder) / name
 
 
-def _is_binary(data: bytes) -> bool:
-    """NUL bytes do not occur in UTF-8 YAML; UTF-16 files start with a byte order mark."""
-    head = data[:8192]
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
-
-
-def read_file(path: Path, shown: str) -> Stream | InputError:
-    """One file as a stream, or an error that says why it cannot be linted."""
+def read_file(path: Path, shown: str, limit: int = DEFAULT_MAX_FILE_SIZE) -> Stream | InputError:
+    """One file as a stream, or an error that says why it cannot be linted: only regular
+    files (and symlinks to them) of at most ``limit`` bytes are read (see :mod:`readlimit`)."""
     try:
-        data = sys.stdin.buffer.read() if shown == STDIN_NAME else path.read_bytes()
+        data = read_stream(sys.stdin.buffer, limit) if shown == STDIN_NAME else read_input(path, limit)
+    except ReadRefused as refused:
+        return InputError(shown, None, None, refused.message)
     except OSError as exc:
         return InputError(shown, None, None, f"cannot read: {exc.strerror or exc}")
-    if _is_binary(data):
-        return InputError(shown, None, None, "binary file, not YAML or JSON")
     return Stream(FileOrigin(shown), data)
 
 
@@ -97,6 +93,7 @@ def discover(
     *,
     excluded: Callable[[str], bool] | None = None,
     chart_options: Callable[[Path, RenderOptions], RenderOptions] | None = None,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> Iterator[Stream | InputError]:
     """Every input named by ``paths``, in order: each file read once, each chart rendered once.
 
@@ -104,14 +101,14 @@ def discover(
     chart, so the chart is rendered once however many of its files are named.
     ``excluded`` (a display path -> bool) drops files and charts before they are read;
     ``chart_options`` adjusts the Helm options per chart (configured values files and
-    release namespaces).
+    release namespaces). ``max_file_size`` bounds every file read.
     """
     skip = excluded or (lambda _path: False)
     seen: set[Path] = set()
     charts: dict[Path, Path] = {}
     for raw in paths:
         if raw == STDIN:
-            yield read_file(Path(STDIN), STDIN_NAME)
+            yield read_file(Path(STDIN), STDIN_NAME, max_file_size)
             continue
         path = Path(raw)
         if not path.exists():
@@ -129,7 +126,7 @@ def discover(
             shown = display_path(item)
             if not skip(shown):
                 seen.add(key)
-                yield read_file(item, shown)
+                yield read_file(item, shown, max_file_size)
     if charts:
         from tokenlint.inputs.helm.charts import chart_streams  # Helm is loaded only when a chart is linted
         from tokenlint.inputs.helm.options import RenderOptions

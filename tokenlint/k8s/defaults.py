@@ -25,6 +25,7 @@ from tokenlint.resources.resource import Resource
 BOOTSTRAPPING_LABEL = "kubernetes.io/bootstrapping"
 BOOTSTRAPPING_VALUE = "rbac-defaults"
 AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate"
+SA_NAME_ANNOTATION = "kubernetes.io/service-account.name"
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 """The kubelet's mark on the API copy of a static pod (``pkg/kubelet/types/pod_update.go``):
 the control plane's own pods, which the kubelet never gives a service account token."""
@@ -46,6 +47,11 @@ def is_kubernetes_own(resource: Resource, account: tuple[str, str] | None = None
         return False
     if resource.kind == "ServiceAccount":
         return (KUBE_SYSTEM, resource.name) in control_plane_accounts()
+    if resource.kind == "Secret":
+        # Before 1.24 the token controller created a token Secret for every account; those
+        # of the control-plane accounts are Kubernetes' own.
+        named = resource.annotations.get(SA_NAME_ANNOTATION)
+        return isinstance(named, str) and (KUBE_SYSTEM, named) in control_plane_accounts()
     return account is not None and account in control_plane_accounts()
 
 

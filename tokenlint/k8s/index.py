@@ -58,6 +58,9 @@ class BundleIndex:
         self.cni_policies: defaultdict[str | None, list[Resource]] = defaultdict(list)
         self.namespaces: dict[str, Resource] = {}
         self.token_secrets: list[Resource] = []
+        self.written_roles: list[Resource] = []
+        """Every Role and ClusterRole object in input order, copies of one identity included:
+        a rule about what a role's text says judges each copy (the lookups keep the last)."""
         self.credential_carriers: list[Resource] = []
         """Resources with credentials in their values (:mod:`tokenlint.k8s.credentials`)."""
 
@@ -104,8 +107,10 @@ class BundleIndex:
             self.service_accounts[key] = resource
         elif kind == "Role":
             self.roles[key] = resource
+            self.written_roles.append(resource)
         elif kind == "ClusterRole":
             self.cluster_roles[resource.name] = resource
+            self.written_roles.append(resource)
         elif kind == "RoleBinding":
             self.role_bindings.append(resource)
         elif kind == "ClusterRoleBinding":

@@ -248,6 +248,19 @@ class Grant:
         return text
 
 
+def allows(rule: PolicyRule, verb: str, group: str, resource: str) -> bool:
+    """Whether ``rule`` allows ``verb`` on ``resource`` (``pods/exec``) of ``group`` for some
+    object: ``RuleAllows`` of the RBAC authorizer. A rule limited by ``resourceNames``
+    allows it only for those names, and never a request that names no object."""
+    if not (ALL in rule.verbs or verb in rule.verbs):
+        return False
+    if not (ALL in rule.groups or group in rule.groups):
+        return False
+    if rule.names and verb in _NAMELESS_VERBS:
+        return False
+    return resource_matches(rule.resources, resource)
+
+
 def grants(rule: PolicyRule) -> tuple[Grant, ...]:
     """Every capability ``rule`` grants, each from this one rule's verbs and resources.
 

@@ -14,10 +14,10 @@ from typing import Any
 from tokenlint.model import Location
 from tokenlint.report.html import format_paths_html
 from tokenlint.report.json import error_json, location_json
-from tokenlint.report.pathsview import Account, PathsView, Reached
+from tokenlint.report.pathsview import Account, Carrier, PathsView, Reached
 
 
-def _at(location: Location) -> str:
+def at(location: Location) -> str:
     return f"{location.path}:{location.line}"
 
 
@@ -27,10 +27,10 @@ def format_text(view: PathsView) -> str:
         note = "" if account.defined else " (not in the input)"
         out.append(f"ServiceAccount {account.namespace}/{account.name}{note}")
         out.append("  carried by: " + ("nothing" if not account.carriers else ""))
-        out.extend(f"    {c.display()} ({c.how}, {_at(c.location)})" for c in account.carriers)
+        out.extend(f"    {c.display()} ({c.how}, {at(c.location)})" for c in account.carriers)
         out.append("  reaches: " + ("nothing in this bundle" if not account.reaches else ""))
         out.extend(
-            f"    {r.capability} {r.title}, {r.where}: {r.binding} -> {r.role} -> {r.rule} ({_at(r.location)})"
+            f"    {r.capability} {r.title}, {r.where}: {r.binding} -> {r.role} -> {r.rule} ({at(r.location)})"
             for r in account.reaches
         )
         out.extend(f"  unknown: {u}" for u in account.unknown)
@@ -52,21 +52,23 @@ def _reached_json(r: Reached) -> dict[str, Any]:
     }
 
 
+def carrier_json(c: Carrier) -> dict[str, Any]:
+    """A workload that carries a token, as the paths and who-can views write it."""
+    return {
+        "kind": c.kind,
+        "namespace": c.namespace,
+        "name": c.name,
+        "how": c.how,
+        "location": location_json(c.location),
+    }
+
+
 def _account_json(a: Account) -> dict[str, Any]:
     return {
         "namespace": a.namespace,
         "name": a.name,
         "inInput": a.defined,
-        "workloads": [
-            {
-                "kind": c.kind,
-                "namespace": c.namespace,
-                "name": c.name,
-                "how": c.how,
-                "location": location_json(c.location),
-            }
-            for c in a.carriers
-        ],
+        "workloads": [carrier_json(c) for c in a.carriers],
         "reaches": [_reached_json(r) for r in a.reaches],
         "unknown": a.unknown,
     }

@@ -16,7 +16,7 @@ from typing import TypeVar
 from tokenlint.engine.run import LintOptions, LintResult, lint
 from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.reach import Binding, Path, reach_of
-from tokenlint.k8s.serviceaccounts import AccountKey, projected_tokens
+from tokenlint.k8s.serviceaccounts import AccountKey, api_tokens
 from tokenlint.model import InputError, Location, Severity
 from tokenlint.resources.resource import Stream
 from tokenlint.rulekit.registry import RuleSet
@@ -112,6 +112,22 @@ def _unknown(binding: Binding) -> str:
     return f"{binding.resource.ref.display()} -> {binding.role.display()} (not in the input, not built in)"
 
 
+def carriers_of(index: BundleIndex) -> dict[AccountKey, list[Carrier]]:
+    """The workloads whose pods carry an API token of each account: mounted automatically,
+    or requested by a projected volume for the API server's audience."""
+    reach = reach_of(index)
+    found: dict[AccountKey, list[Carrier]] = {}
+    for workload in index.workloads:
+        mount = reach.mount(workload)
+        projected = next(api_tokens(workload), None)
+        if mount.mounted or projected is not None:
+            how = "automount" if mount.mounted else "projected volume"
+            where = workload.resource.locate(mount.field if mount.mounted or projected is None else projected)
+            ref = workload.resource.ref
+            found.setdefault(mount.key, []).append(Carrier(ref.kind, ref.namespace, ref.name, how, where))
+    return found
+
+
 def graph_of(index: BundleIndex) -> list[Account]:
     """Every account that a workload runs as, that the input defines, or that a binding names."""
     reach = reach_of(index)
@@ -126,14 +142,9 @@ def graph_of(index: BundleIndex) -> list[Account]:
     for ns, name in index.service_accounts:
         account((ns or "default", name)).defined = True
     for workload in index.workloads:
-        mount = reach.mount(workload)
-        projected = next(projected_tokens(workload), None)
-        node = account(mount.key)
-        if mount.mounted or projected is not None:
-            how = "automount" if mount.mounted else "projected volume"
-            where = workload.resource.locate(mount.field if mount.mounted or projected is None else projected)
-            ref = workload.resource.ref
-            node.carriers.append(Carrier(ref.kind, ref.namespace, ref.name, how, where))
+        account(reach.mount(workload).key)
+    for key, carried in carriers_of(index).items():
+        account(key).carriers.extend(carried)
     for key in reach.accounts():
         account(key)
     for node in accounts.values():

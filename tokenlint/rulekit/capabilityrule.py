@@ -107,6 +107,8 @@ class CapabilityRule(BundleRule):
         for binding in reach.bindings:
             if id(binding.resource) in reported:
                 continue
+            if binding.role.resource is not None and is_kubernetes_own(binding.resource):
+                continue  # Kubernetes binding its own role of the input: the role's rules say it
             builtin = [
                 g
                 for rules in self._mine(binding.role).values()

@@ -32,7 +32,7 @@ class Weight:
 def weighed_rules(index: BundleIndex) -> Iterator[tuple[Resource, int, dict[str, Any], Weight]]:
     """Every written rule of every Role and ClusterRole of ``index``, with its weight."""
     reach = reach_of(index)
-    for resource in (*index.roles.values(), *index.cluster_roles.values()):
+    for resource in index.written_roles:
         bound = bool(reach.bindings_of_role(resource))
         for i, rule in written_rules(resource):
             groups = strings(rule, "apiGroups")

@@ -164,11 +164,12 @@ class _Frame:
 
     def __init__(self, node: YMap | YSeq, anchor: str | None) -> None:
         self.node = node
-        self.is_map = type(node) is YMap
-        if type(node) is YMap:
+        if isinstance(node, YMap):
             self.mapping = node
-        elif type(node) is YSeq:
+            self.is_map = True
+        else:
             self.seq = node
+            self.is_map = False
         self.key: Any = _MISSING
         self.keypos: Pos = (0, 0)
         self.merges: list[Any] | None = None
@@ -282,7 +283,12 @@ class _Builder:
         if done.anchor is not None:
             self.anchors[done.anchor] = (value, done.size)
         parent = self.stack[-1]
-        self.attach(parent, value, (value.line, value.column), done.size)
+        if parent.is_map or parent.size + done.size > MAX_NODES:
+            self.attach(parent, value, (value.line, value.column), done.size)
+        else:  # an item of a sequence, the common case, inline
+            parent.size += done.size
+            parent.seq.append(value)
+            parent.seq.itempos.append((value.line, value.column))
         return parent
 
     def alias(self, event: Any, frame: _Frame) -> None:

@@ -40,6 +40,7 @@ from typing import Any
 from tokenlint.inputs.helm.linemap import FieldPath, Locator, insert_markers, read_markers, same_shape
 from tokenlint.inputs.helm.options import RenderOptions
 from tokenlint.inputs.helm.split import normalize
+from tokenlint.inputs.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, format_size, read_input
 from tokenlint.yaml.reader import parse_stream
 
 __all__ = [
@@ -139,6 +140,10 @@ def _tgz_members(tgz: Path) -> dict[str, bytes]:
             name = PurePosixPath(member.name)
             if name.is_absolute() or ".." in name.parts:
                 continue  # never trust archive paths outside the chart
+            if member.size > DEFAULT_MAX_FILE_SIZE:  # a sparse or highly compressed giant
+                raise _RenderFailed(
+                    f"{name}: {format_size(member.size)}, above the limit of {format_size(DEFAULT_MAX_FILE_SIZE)}"
+                )
             handle = archive.extractfile(member)
             if handle is not None:
                 files[str(name)] = handle.read()
@@ -227,7 +232,11 @@ def _read_tree(chart: Path) -> _Tree:
         for filename in filenames:
             full = Path(dirpath, filename)
             rel = full.relative_to(chart).as_posix()
-            tree.add(rel, full.read_bytes(), (chart / rel).as_posix())
+            try:  # before Helm reads the chart: a FIFO or /dev/zero there would hang it
+                data = read_input(full, text=False)
+            except ReadRefused as refused:
+                raise _RenderFailed(f"{rel}: {refused.message}") from None
+            tree.add(rel, data, (chart / rel).as_posix())
     return tree
 
 
