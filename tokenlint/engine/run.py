@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tokenlint.engine import suppress
 from tokenlint.engine.cache import FileCache, FileRecord
 from tokenlint.engine.focus import focus
-from tokenlint.engine import suppress
 from tokenlint.engine.suppress import Declared, RunsAs, SuppressOptions
 from tokenlint.k8s import credentials, defaults, shape
 from tokenlint.k8s.index import BundleIndex
