@@ -120,14 +120,18 @@ def _config(config_file: Path | None) -> Config:
     return config
 
 
-def _inputs(paths: Sequence[str], render: RenderOptions, config: Config) -> Iterator[Stream | InputError]:
-    """The inputs of a run as the configuration shapes them: excludes, charts, file size."""
+def _inputs(
+    paths: Sequence[str], render: RenderOptions, config: Config, kustomize: Path | None = None
+) -> Iterator[Stream | InputError]:
+    """The inputs of a run as the configuration shapes them: excludes, charts, file size;
+    ``kustomize`` names the binary that renders kustomizations."""
     return discover(
         paths,
         render,
         excluded=config.excludes,
         chart_options=_chart_options(config),
         max_file_size=config.max_file_size,
+        kustomize=kustomize,
     )
 
 
@@ -174,6 +178,14 @@ KubeVersionOption = Annotated[
 HelmOption = Annotated[
     Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
 ]
+KustomizeOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--kustomize",
+        help="Render kustomizations with this kustomize (or kubectl) binary (default: kustomize, else kubectl,"
+        " on PATH).",
+    ),
+]
 
 
 def _chart_options(config: Config) -> Callable[[Path, RenderOptions], RenderOptions]:
@@ -203,6 +215,7 @@ def _lint(
     scope: ChangeScope | None = None,
     include_defaults: bool = False,
     observe: Callable[[Stream], None] | None = None,
+    kustomize: Path | None = None,
 ) -> tuple[LintResult, RuleSet]:
     """Configuration -> rules -> inputs -> engine: the run shared by 'lint', 'fix' and 'baseline create'.
 
@@ -215,7 +228,7 @@ def _lint(
         baseline = load_baseline(baseline_file, display_path(baseline_file)) if baseline_file else None
     except BaselineError as exc:
         raise _fail(str(exc)) from None
-    inputs = _inputs(paths, render, config)
+    inputs = _inputs(paths, render, config, kustomize)
     if observe is not None:
         inputs = _observed(inputs, observe)
     decide = SuppressOptions(config.trusted_service_accounts, baseline, known_rules=rule_names(rules))
@@ -289,6 +302,7 @@ def lint_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
     baseline_file: Annotated[
         Optional[Path],
@@ -346,7 +360,7 @@ def lint_command(
     digests: dict[str, str] = {}
     observe = _remember_digests(digests) if output_format is Format.sarif or sarif_output else None
     result, rules = _lint(
-        inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults, observe
+        inputs, config_file, select, ignore, render, baseline_file, cache, scope, include_defaults, observe, kustomize
     )
     suggested = _suggestions(result, digests) if observe is not None else {}
     report = Report(
@@ -392,11 +406,12 @@ def baseline_create_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Write the fingerprints of the current unsuppressed findings to FILE, for --baseline."""
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
-    result, _ = _lint(paths, config_file, select, ignore, render)
+    result, _ = _lint(paths, config_file, select, ignore, render, kustomize=kustomize)
     if result.errors:
         # A baseline of a partial run would hide nothing of the inputs that failed.
         _echo_errors(result)
@@ -467,6 +482,7 @@ def paths_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Show, per service account, what its token reaches and which workloads carry it."""
@@ -475,7 +491,7 @@ def paths_command(
     from tokenlint.report.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
     from tokenlint.report.pathsview import collect
 
-    view = collect(_inputs(paths, render, config), LintOptions(namespace=render.namespace or "default"))
+    view = collect(_inputs(paths, render, config, kustomize), LintOptions(namespace=render.namespace or "default"))
     _write(PATHS_FORMATTERS[output_format.value](view), output)
     raise typer.Exit(EXIT_USAGE if view.errors else 0)
 

@@ -236,7 +236,9 @@ class _Run:
             self._guarded(rule, anchor, rule.check, index, ctx)
         if own is not None:
             mine = {(r.ref, r.origin.path) for r in own}
-            findings[start:] = [f for f in findings[start:] if (f.resource, f.location.path) in mine]
+            # A finding naming a scenario is on the bundle's own resources whatever file it
+            # points at (a kustomize patch is not the file its object came from).
+            findings[start:] = [f for f in findings[start:] if f.scenarios or (f.resource, f.location.path) in mine]
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, int, str, str]:

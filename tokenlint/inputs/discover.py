@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tokenlint.inputs.kustomize.tree import KUSTOMIZATION_NAMES, kustomization_file
 from tokenlint.inputs.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, read_input, read_stream
 from tokenlint.model import InputError
 from tokenlint.resources.resource import FileOrigin, Stream
@@ -46,7 +47,7 @@ def _is_chart_archive(path: Path) -> bool:
 
 
 def walk(root: Path) -> Iterator[Path]:
-    """YAML and JSON files and Helm charts below ``root``, in a stable order.
+    """YAML and JSON files, kustomization files and Helm charts below ``root``, in a stable order.
 
     A folder holding ``Chart.yaml`` is yielded as a chart and not entered: its templates
     are not YAML. Hidden and vendored folders are skipped.
@@ -60,7 +61,8 @@ def walk(root: Path) -> Iterator[Path]:
         for name in sorted(files):
             if name.startswith("."):
                 continue
-            if os.path.splitext(name)[1].lower() in YAML_SUFFIXES or _is_chart_archive(Path(name)):
+            suffix = os.path.splitext(name)[1].lower()
+            if suffix in YAML_SUFFIXES or _is_chart_archive(Path(name)) or name in KUSTOMIZATION_NAMES:
                 yield Path(folder) / name
 
 
@@ -93,6 +95,7 @@ def discover(
     *,
     excluded: Callable[[str], bool] | None = None,
     chart_options: Callable[[Path, RenderOptions], RenderOptions] | None = None,
+    kustomize: Path | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
 ) -> Iterator[Stream | InputError]:
     """Every input named by ``paths``, in order: each file read once, each chart rendered once.
@@ -101,18 +104,23 @@ def discover(
     chart, so the chart is rendered once however many of its files are named.
     ``excluded`` (a display path -> bool) drops files and charts before they are read;
     ``chart_options`` adjusts the Helm options per chart (configured values files and
-    release namespaces). ``max_file_size`` bounds every file read.
+    release namespaces). ``max_file_size`` bounds every file read. Kustomizations are
+    rendered root by root with the kustomize ``kustomize`` names, or the one found on
+    PATH (:mod:`tokenlint.kustomize`); the files they consume are not read on their own.
     """
     skip = excluded or (lambda _path: False)
     seen: set[Path] = set()
     charts: dict[Path, Path] = {}
+    kustomizations: dict[Path, Path] = {}
+    # Files are read once every kustomization is known: those it consumes are not read.
+    files: list[tuple[Path, str] | InputError] = []
     for raw in paths:
         if raw == STDIN:
-            yield read_file(Path(STDIN), STDIN_NAME, max_file_size)
+            files.append((Path(STDIN), STDIN_NAME))
             continue
         path = Path(raw)
         if not path.exists():
-            yield InputError(path.as_posix(), None, None, "no such file or directory")
+            files.append(InputError(path.as_posix(), None, None, "no such file or directory"))
             continue
         for item in walk(path) if path.is_dir() and not (path / CHART_FILE).is_file() else [path]:
             chart = _chart_of(item) if item is path or item.is_dir() or _is_chart_archive(item) else None
@@ -120,13 +128,30 @@ def discover(
                 if not skip(display_path(chart)):
                     charts.setdefault(chart.resolve(), chart)
                 continue
+            folder = _kustomization_of(item, named=item is path)
+            if folder is not None:
+                if not skip(display_path(folder)):
+                    kustomizations.setdefault(folder.resolve(), folder)
+                if item.name in KUSTOMIZATION_NAMES:
+                    continue
             key = item.resolve()
             if key in seen:
                 continue
             shown = display_path(item)
             if not skip(shown):
                 seen.add(key)
-                yield read_file(item, shown, max_file_size)
+                files.append((item, shown))
+    consumed: set[Path] = set()
+    if kustomizations:
+        from tokenlint.inputs.kustomize.tree import Forest  # read only when a kustomization is linted
+
+        forest = Forest()
+        consumed = forest.consumed(kustomizations.values())
+    for pending in files:
+        if isinstance(pending, InputError):
+            yield pending
+        elif pending[1] == STDIN_NAME or pending[0].resolve() not in consumed:
+            yield read_file(*pending, max_file_size)
     if charts:
         from tokenlint.inputs.helm.charts import chart_streams  # Helm is loaded only when a chart is linted
         from tokenlint.inputs.helm.options import RenderOptions
@@ -136,3 +161,24 @@ def discover(
             if chart_options is not None:
                 options = chart_options(chart, options)
             yield from chart_streams(Path(display_path(chart)), options)
+    if kustomizations:
+        from tokenlint.inputs.kustomize.render import find_kustomize
+        from tokenlint.inputs.kustomize.roots import root_streams
+
+        roots = forest.roots(kustomizations.values())
+        yield from root_streams(roots, forest, find_kustomize(kustomize), display_path)
+
+
+def _kustomization_of(item: Path, named: bool) -> Path | None:
+    """The kustomization folder ``item`` stands for: its own folder when ``item`` is a
+    kustomization file, or (for a file named on its own, as pre-commit names them) the
+    kustomization of its folder that consumes it."""
+    if item.is_dir():
+        return None
+    if item.name in KUSTOMIZATION_NAMES:
+        return item.parent
+    if not named or kustomization_file(item.parent) is None:
+        return None
+    from tokenlint.inputs.kustomize.tree import Forest
+
+    return item.parent if item.resolve() in Forest().consumed([item.parent]) else None
