@@ -204,3 +204,21 @@ def test_cli_writes_both_pages(tmp_path: Path, in_formatters: None) -> None:
     assert "<h1>tokenlint paths</h1>" in text
     assert 'data-label="4 workloads"' in text
     assert "<script>" not in text
+
+
+def test_input_errors_are_listed_with_their_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "broken.yaml").write_text("a: [<b>\n", encoding="utf-8")
+    (tmp_path / "role.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: wild\nrules:\n"
+        "  - apiGroups: ['']\n    resources: [configmaps]\n    verbs: ['*']\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = lint(discover(["."]), load_rules())
+    (error,) = result.errors
+    page = format_html(Report(result, load_rules()))
+    assert f'<td data-head="Location"><code>broken.yaml:{error.line}:{error.column}</code></td>' in page
+    assert "<caption>1 input errors (exit status 2)</caption>" in page
+    assert "Exit status 2" in page
+    assert 'data-rule="TL003"' in page  # the other file is still reported
+    assert "<b>" not in page

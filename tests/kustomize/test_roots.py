@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine.run import LintResult, lint
+from tokenlint.engine.run import LintOptions, LintResult, lint
+from tokenlint.engine.scope import ChangeScope
 from tokenlint.inputs.discover import discover
 from tokenlint.inputs.kustomize.render import Kustomize, RenderFailed, render
 from tokenlint.rulekit.registry import load_rules
@@ -161,3 +162,27 @@ def test_the_tree_is_never_written(kustomize: Kustomize, in_trees: Path) -> None
     before = {p: p.read_bytes() for p in Path("shop").rglob("*") if p.is_file()}
     run("shop")
     assert {p: p.read_bytes() for p in Path("shop").rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        # the patch: the overlay is judged again and its chain reported
+        ("shop/overlays/prod/automount.yaml", [("TL201", "shop/overlays/prod/automount.yaml", 8, PROD)]),
+        # the shared base: every overlay including it
+        (
+            "shop/base/rbac.yaml",
+            [
+                ("TL101", "shop/base/rbac.yaml", 6, HARDENED),
+                ("TL101", "shop/base/rbac.yaml", 6, PROD),
+                ("TL201", "shop/overlays/prod/automount.yaml", 8, PROD),
+            ],
+        ),
+    ],
+)
+def test_a_changed_base_or_patch_relints_every_overlay_including_it(
+    in_trees: Path, changed: str, expected: list[tuple[str, str, int, tuple[str, ...]]]
+) -> None:
+    scope = ChangeScope.of([changed])
+    options = LintOptions(changed=scope.touches)
+    assert brief(scope.restrict(lint(discover(["shop"]), load_rules(), options))) == expected

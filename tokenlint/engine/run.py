@@ -27,7 +27,7 @@ from tokenlint.k8s import credentials, defaults, shape
 from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.workloads import slim_for_index, workload_of
 from tokenlint.model import FieldPath, Finding, InputError, Location, Severity
-from tokenlint.resources.resource import Resource, Stream, is_object, resources_of
+from tokenlint.resources.resource import Resource, Stream, is_object, resources_of, shaped_by
 from tokenlint.rulekit.registry import RuleSet
 from tokenlint.rulekit.rule import Context, ResourceRule, Rule
 from tokenlint.yaml.reader import Document, ParseError, iter_stream
@@ -228,7 +228,7 @@ class _Run:
         index = BundleIndex.build(resources)
         changed = self.options.changed
         if changed is not None:
-            focus(index, resources, lambda resource: changed(resource.origin.path))
+            focus(index, resources, lambda resource: any(map(changed, shaped_by(resource.origin))))
         findings = self.result.findings
         start = len(findings)
         anchor = resources[0].locate if resources else (lambda _path: Location("<bundle>", 1, 1))

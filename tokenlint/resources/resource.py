@@ -62,6 +62,13 @@ class Origin(Protocol):
     def location(self, pos: Pos, key: str | None, field_path: FieldPath, exact: bool) -> Location: ...
 
 
+def shaped_by(origin: Origin) -> tuple[str, ...]:
+    """Every file whose change can change the resources of ``origin``: its own file, and
+    for a rendered kustomize root every file the root reads (bases, patches, components),
+    so that a pre-commit run re-judges every overlay that includes a changed file."""
+    return (origin.path, *getattr(origin, "sources", ()))
+
+
 @dataclass(frozen=True)
 class FileOrigin:
     """A resource read from a plain file: positions are already file positions."""
