@@ -104,7 +104,7 @@ def test_a_failure_to_look_for_credentials_skips_the_resource_and_quotes_nothing
         if resource.kind == "Secret":
             raise ValueError(f"cannot decode {resource.name}")
 
-    monkeypatch.setattr("tokenlint.engine.credentials.redact", fails)
+    monkeypatch.setattr("tokenlint.engine.run.credentials.redact", fails)
     result = lint([stream("a.yaml", sa("x") + "---\n" + SECRET)], RuleSet((EverySecret(), EveryResource())))
     assert [(f.rule, f.location.line) for f in result.findings] == [("TT002", 2)]
     message = "internal error while looking for credentials (ValueError); resource not linted"
