@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
-from tokenlint.helm import render_chart
-from tokenlint.helmoptions import RenderOptions
-from tokenlint.helmrender import OUTPUT_LIMIT, WorkerRenderer, pick_renderer
+from tokenlint.inputs.helm.options import RenderOptions
+from tokenlint.inputs.helm.process import OUTPUT_LIMIT, WorkerRenderer, pick_renderer
+from tokenlint.inputs.helm.render import render_chart
 
 CHARTS = Path(__file__).parent / "charts"
 RUNAWAY = Path(__file__).parent / "runaway"  # not among the charts other tests walk
