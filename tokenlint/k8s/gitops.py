@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tokenlint.model import FieldPath, Notice
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 _KINDS = {
     ("helm.toolkit.fluxcd.io", "HelmRelease"),
