@@ -2,7 +2,7 @@
 
 Every finding on a rendered resource must point into the template the user edits, so
 each rendered template becomes a stream whose :class:`TemplateOrigin` maps positions in
-the rendered text back to template lines (see :mod:`tokenlint.helm`). The rendered
+the rendered text back to template lines (see :mod:`tokenlint.inputs.helm.render`). The rendered
 line is kept only as a debugging field of the location.
 """
 

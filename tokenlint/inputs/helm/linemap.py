@@ -15,7 +15,7 @@ point into the template. Two techniques, the first preferred:
   searched in the template source by indentation. This is a heuristic, used only as a
   fallback.
 
-Nothing here runs Helm; :mod:`tokenlint.helm` does, and builds locators from these
+Nothing here runs Helm; :mod:`tokenlint.inputs.helm.render` does, and builds locators from these
 pieces.
 """
 
@@ -325,7 +325,7 @@ class Locator:
         return hits[0] + 1 if len(hits) == 1 else None
 
     def locate(self, rline: int, path: FieldPath) -> LocateResult:
-        """See :class:`tokenlint.helm.RenderedTemplate` ``locate``."""
+        """See :class:`tokenlint.inputs.helm.render.RenderedTemplate` ``locate``."""
         if path and self._markers is not None:
             line = self._markers.get(rline)
             if line is not None:

@@ -17,7 +17,7 @@ winning: the chart's own ``values.yaml``, ``--values`` files, the scenario file,
 then ``--set`` expressions.
 
 To point findings at template lines, a second render of a marked copy of the chart
-is read back (see :mod:`tokenlint.helmmap`); its output is only used for positions,
+is read back (see :mod:`tokenlint.inputs.helm.linemap`); its output is only used for positions,
 and only where it lines up with the real render.
 """
 
