@@ -27,7 +27,6 @@ from tokenlint.inputs.helm.render import (
 
 HERE = Path(__file__).parent
 CHARTS = HERE / "charts"
-FAKE_HELM = HERE / "fake_helm.py"
 
 
 def rline(template: RenderedTemplate, needle: str, nth: int = 0) -> int:
@@ -46,18 +45,6 @@ def render_one(chart: Path, options: RenderOptions | None = None, scenario: str 
     renders, errors = render_chart(chart, options or RenderOptions())
     assert errors == []
     return next(r for r in renders if r.scenario == scenario)
-
-
-@pytest.fixture
-def helm_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A `helm` executable on PATH that implements `helm template` with the SDK."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    helm = bindir / "helm"
-    helm.write_text(f"#!{sys.executable}\n" + FAKE_HELM.read_text(encoding="utf-8"), encoding="utf-8")
-    helm.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}:{Path(sys.executable).parent}")
-    return helm
 
 
 # ----------------------------------------------------------------- discovery

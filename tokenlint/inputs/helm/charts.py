@@ -70,7 +70,7 @@ def chart_streams(chart: Path, options: RenderOptions) -> Iterator[Stream | Inpu
     named = len(options.scenario_names(scenarios(chart))) > 1
     for error in errors:
         suffix = f" (values scenario {error.scenario})" if named and error.scenario else ""
-        yield InputError(error.path, error.line, None, f"{error.message}{suffix}")
+        yield InputError(error.path, error.line, error.column, f"{error.message}{suffix}")
     for render in renders:
         bundle = f"{render.chart_path}#{render.scenario}"
         for template in render.templates:
