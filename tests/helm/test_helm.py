@@ -19,11 +19,10 @@ from tokenlint.inputs.helm.render import (
     ChartRender,
     RenderedTemplate,
     RenderOptions,
-    find_chart_root,
     render_chart,
     renderer_name,
-    scenarios,
 )
+from tokenlint.inputs.helm.tree import find_chart_root, scenarios
 
 HERE = Path(__file__).parent
 CHARTS = HERE / "charts"

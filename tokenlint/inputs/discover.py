@@ -84,7 +84,7 @@ def _chart_of(path: Path) -> Path | None:
         return path if (path / CHART_FILE).is_file() else None
     if _is_chart_archive(path):
         return path
-    from tokenlint.inputs.helm.render import find_chart_root  # only runs for files named one by one
+    from tokenlint.inputs.helm.tree import find_chart_root  # only runs for files named one by one
 
     return find_chart_root(path)
 

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tokenlint.inputs.helm.render import RenderedTemplate, RenderOptions, render_chart, scenarios
+from tokenlint.inputs.helm.render import RenderedTemplate, RenderOptions, render_chart
+from tokenlint.inputs.helm.tree import scenarios
 from tokenlint.model import FieldPath, InputError, Location
 from tokenlint.resources.resource import Stream
 from tokenlint.yaml.reader import Pos
