@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tokenlint.inputs.helm.linemap import FieldPath, key_path_search
+from tokenlint.inputs.helm.linemap import key_path_search
 from tokenlint.inputs.helm.tree import ChartTree, load_yaml
+from tokenlint.model import FieldPath
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokenlint.inputs.helm.errors import HelmError, error_from, missing_dependencies, schema_error
-from tokenlint.inputs.helm.linemap import FieldPath, Locator, insert_markers, read_markers, same_shape
+from tokenlint.inputs.helm.linemap import Locator, insert_markers, read_markers, same_shape
 from tokenlint.inputs.helm.options import RenderOptions
 from tokenlint.inputs.helm.process import RenderFailed, RenderLimit, pick_renderer, renderer_name
 from tokenlint.inputs.helm.split import normalize
 from tokenlint.inputs.helm.tree import ChartTree, helm_paths, is_tgz, read_tree, scenarios
+from tokenlint.model import FieldPath
 
 __all__ = [
     "ChartRender",
