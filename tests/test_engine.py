@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import pytest
+
 from tokenlint.engine import LintOptions, lint
 from tokenlint.index import BundleIndex
 from tokenlint.model import InputError, Severity
@@ -93,6 +95,20 @@ def test_a_crashing_rule_is_an_error_naming_it_and_other_rules_go_on() -> None:
     assert [(f.rule, f.location.line) for f in result.findings] == [("TT001", 4)]
     assert result.errors == [InputError("a.yaml", 2, 1, "internal error in rule TT003 (rule-tt003): KeyError: 'boom'")]
     assert Report(result, RuleSet((Crashes(), EverySecret()))).exit_code() == 2
+
+
+def test_a_failure_to_look_for_credentials_skips_the_resource_and_quotes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fails(resource: Resource, scan: bool) -> None:
+        if resource.kind == "Secret":
+            raise ValueError(f"cannot decode {resource.name}")
+
+    monkeypatch.setattr("tokenlint.engine.credentials.redact", fails)
+    result = lint([stream("a.yaml", sa("x") + "---\n" + SECRET)], RuleSet((EverySecret(), EveryResource())))
+    assert [(f.rule, f.location.line) for f in result.findings] == [("TT002", 2)]
+    message = "internal error while looking for credentials (ValueError); resource not linted"
+    assert result.errors == [InputError("a.yaml", 7, 1, message)]
 
 
 def test_input_errors_pass_through_and_the_rest_is_linted() -> None:

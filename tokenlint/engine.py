@@ -163,8 +163,8 @@ class _Run:
                 continue
             resources = list(resources_of(item, stream.origin, namespace, stream.scenario))
             for resource in resources:
-                # Secrets leave the body before any rule, message or cache entry can see them.
-                credentials.redact(resource, scan)
+                if not self._redact(resource, scan):
+                    continue
                 self.result.resources += 1
                 self._check_resource(resource)
                 if BundleIndex.wants(resource):
@@ -173,6 +173,21 @@ class _Run:
                         slim_for_index(workload)
                     kept.append(resource)
             self.declared.extend(suppress.declarations(resources, comments.get(item.index, ())))
+
+    def _redact(self, resource: Resource, scan: bool) -> bool:
+        """Take the secrets out of the body before any rule, message or cache entry sees them.
+
+        Should looking for them fail, the resource is not linted at all (it may still hold
+        a secret), and the error names only the exception's type: its text could quote one.
+        """
+        try:
+            credentials.redact(resource, scan)
+        except Exception as exc:  # a bug here must neither stop the run nor echo a value
+            where = resource.locate(())
+            message = f"internal error while looking for credentials ({type(exc).__name__}); resource not linted"
+            self.result.errors.append(InputError(where.path, where.line, where.column, message))
+            return False
+        return True
 
     def _parse_error(self, stream: Stream, error: ParseError) -> None:
         where = stream.origin.location((error.line, error.column), None, (), exact=True)

@@ -8,7 +8,7 @@ import json
 import pytest
 import tokens
 
-from tokenlint.k8s.credentials import describe_jwt, find, may_carry, redact, text_credentials
+from tokenlint.k8s.credentials import describe_jwt, find, mask, may_carry, redact, text_credentials
 from tokenlint.model import CredentialKind
 from tokenlint.resources import FileOrigin, resources_of
 from tokenlint.yamlread import parse_stream
@@ -165,3 +165,32 @@ def test_secret_data_is_read_even_where_the_stream_has_no_marker() -> None:
             "system:serviceaccount:build:ci-deployer",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        pytest.param(
+            f"  value: {BOUND}\n",
+            f"  value: <redacted by tokenlint: sha256:{tokens.fingerprint(BOUND)}>\n",
+            id="JWT",
+        ),
+        pytest.param(
+            f"  token: {tokens.b64(LEGACY)}\n",
+            f"  token: <redacted by tokenlint: sha256:{tokens.fingerprint(LEGACY)}>\n",
+            id="base64 JWT",
+        ),
+        pytest.param(
+            '  "password": "hunter22",\n',
+            '  "password": "<redacted by tokenlint: sha256:{}>",\n'.format(tokens.fingerprint("hunter22")),
+            id="JSON password",
+        ),
+        pytest.param("      password: ${PASSWORD}\n", "      password: ${PASSWORD}\n", id="placeholder kept"),
+        pytest.param(
+            "      automountServiceAccountToken: false\n", "      automountServiceAccountToken: false\n", id="no secret"
+        ),
+        pytest.param("  ca.crt: " + "QUJD" * 20 + "\n", "  ca.crt: " + "QUJD" * 20 + "\n", id="other base64 kept"),
+    ],
+)
+def test_mask_hides_the_credentials_of_text_shown_to_a_person(line: str, shown: str) -> None:
+    assert mask(line) == shown

@@ -205,10 +205,26 @@ stringData:
 """
 
 
+WORKER = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: worker
+  namespace: build
+spec:
+  containers:
+    - name: worker
+      image: registry.example.com/worker:1
+      env:
+        - name: KUBE_TOKEN
+          value: {token}
+"""
+
+
 def test_the_secret_appears_in_no_output_cache_or_baseline(carriers: Path) -> None:
     """Every format, with suppressed findings shown, a custom rule that quotes what it
-    rejects, a duplicate key and a broken file next to the tokens; then the cache folder
-    and a baseline file."""
+    rejects, a duplicate key and a broken file next to the tokens; then the cache folder,
+    a baseline file and the diff of a fix whose context holds a token."""
     (carriers / "rules").mkdir()
     (carriers / "rules" / "org011.yaml").write_text(CUSTOM_RULE, encoding="utf-8")
     (carriers / ".tokenlint.yaml").write_text("custom-rules: [rules/]\n", encoding="utf-8")
@@ -230,6 +246,12 @@ def test_the_secret_appears_in_no_output_cache_or_baseline(carriers: Path) -> No
     created = invoke("baseline", "create", "baseline.json", "deploy")
     assert created.exit_code == 0, created.output
     outputs["baseline"] = (carriers / "baseline.json").read_text(encoding="utf-8")
+    # A fix inserted right below a token shows it as diff context.
+    (carriers / "deploy" / "worker.yaml").write_text(WORKER.format(token=LEGACY), encoding="utf-8")
+    fixed = invoke("fix", "--diff", "deploy/worker.yaml", "--select", "TL001")
+    assert "+  automountServiceAccountToken: false" in fixed.output, fixed.output
+    assert f"value: <redacted by tokenlint: sha256:{tokens.fingerprint(LEGACY)}>" in fixed.output
+    outputs["fix --diff"] = fixed.output
     cache = sorted(p for p in (carriers / "cache").rglob("*") if p.is_file())
     assert cache
     stored = b"".join(p.read_bytes() for p in cache)

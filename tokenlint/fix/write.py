@@ -13,10 +13,14 @@ import tempfile
 from pathlib import Path
 
 from tokenlint.fix.plan import FixPlan
+from tokenlint.k8s.credentials import mask
 
 
 def unified_diff(plan: FixPlan) -> str:
-    """The plan as one unified diff, files in name order (``/dev/null`` for new files)."""
+    """The plan as one unified diff, files in name order (``/dev/null`` for new files).
+
+    Context lines come from the user's files and may hold a credential: they are shown
+    with it masked (:func:`~tokenlint.k8s.credentials.mask`), never as written."""
     chunks: list[str] = []
     for path in sorted(plan.after):
         before = plan.before.get(path)
@@ -29,7 +33,7 @@ def unified_diff(plan: FixPlan) -> str:
         chunks.append(
             "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
         )
-    return "".join(chunks)
+    return mask("".join(chunks))
 
 
 def write_plan(plan: FixPlan) -> dict[str, str]:

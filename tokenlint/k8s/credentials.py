@@ -206,12 +206,14 @@ def _credential(value: str, kind: CredentialKind, where: str, user: str) -> Cred
     return Credential((), kind, fingerprint(value), where, user=user)
 
 
-_USER_SECRETS: tuple[tuple[FieldPath, CredentialKind], ...] = (
+_USER_SECRETS: tuple[tuple[tuple[str, ...], CredentialKind], ...] = (
     (("token",), CredentialKind.STATIC_TOKEN),
     (("client-key-data",), CredentialKind.CLIENT_KEY),
     (("password",), CredentialKind.PASSWORD),
-    *((("auth-provider", "config", key), CredentialKind.AUTH_PROVIDER) for key in ("id-token", "refresh-token")),
-    (("auth-provider", "config", "client-secret"), CredentialKind.AUTH_PROVIDER),
+    *(
+        (("auth-provider", "config", key), CredentialKind.AUTH_PROVIDER)
+        for key in ("id-token", "refresh-token", "client-secret")
+    ),
 )
 """The values of a kubeconfig user that are secrets. ``tokenFile`` and ``client-key`` name
 files that are not part of the input; ``client-certificate-data`` is public."""
@@ -229,7 +231,7 @@ def kubeconfig_credentials(config: dict[str, Any], embedded: bool = False) -> It
         for steps, kind in _USER_SECRETS:
             node: Any = user
             for step in steps:
-                node = _mapping(node).get(step) if isinstance(step, str) else None
+                node = _mapping(node).get(step)
             value = _secret(node)
             if value is not None:
                 shown = _str(user.get("username")) or name if kind is CredentialKind.PASSWORD else name
@@ -345,3 +347,35 @@ def redact(resource: Resource, scan_strings: bool) -> None:
         if isinstance(parent, (dict, list)):
             parent[path[-1]] = placeholder(fingerprints)  # type: ignore[index]
     resource.credentials = tuple(credentials)
+
+
+_KEYED_SECRET = re.compile(
+    r"""(?P<key>\b(?:client-key-data|password|token|id-token|refresh-token|client-secret)["']?\s*:\s*)"""
+    r"""(?P<quote>["']?)(?P<value>[^\s"'#]+)"""
+)
+"""A kubeconfig secret written on one line: ``password: VALUE``, ``"token": "VALUE"``."""
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
+
+
+def _mask_base64(match: re.Match[str]) -> str:
+    run = match.group()
+    found = _decoded_credentials(run, "base64") if any(stem in run for stem in _BASE64_STEMS) else []
+    return placeholder([c.fingerprint for c in found]) if found else run
+
+
+def _mask_keyed(match: re.Match[str]) -> str:
+    value = _secret(match.group("value"))
+    if value is None or value.startswith("<redacted by tokenlint"):
+        return match.group()
+    return f"{match.group('key')}{match.group('quote')}{placeholder([fingerprint(value)])}"
+
+
+def mask(text: str) -> str:
+    """``text`` from an input file, as shown to a person (the context of a diff), with every
+    credential on its lines replaced by a placeholder: JWTs, base64 that decodes to one,
+    and the values of kubeconfig secret keys. Line by line, so the text keeps its shape."""
+    if not any(marker in text for marker in ("eyJ", "password", "token", "client-", *_BASE64_STEMS)):
+        return text
+    text = _JWT.sub(lambda m: placeholder([fingerprint(m.group())]), text)
+    text = _BASE64_RUN.sub(_mask_base64, text)
+    return _KEYED_SECRET.sub(_mask_keyed, text)
