@@ -13,11 +13,23 @@ the verdict, and a pre-commit run of that file alone must report the workload.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
+from tokenlint.admission import AdmissionCheck, Exported, Validation
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, reach_of
-from tokenlint.k8s.serviceaccounts import AUTOMOUNT, AccountKey, TokenMount, TokenSource, api_tokens
-from tokenlint.k8s.workloads import Workload
+from tokenlint.k8s.serviceaccounts import (
+    AUTOMOUNT,
+    AccountKey,
+    TokenMount,
+    TokenSource,
+    account_name_cel,
+    api_token_cel,
+    api_tokens,
+    automount_off_cel,
+)
+from tokenlint.k8s.workloads import WORKLOAD_KINDS, Workload, pod_spec_cel
 from tokenlint.model import Fix, Related, Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
@@ -43,6 +55,58 @@ class Rule(BundleRule):
         summary="pods get their service account token mounted (automountServiceAccountToken not false)",
         help_path=page_beside(__file__, NAME),
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        # Admission sees the pod spec, never its ServiceAccount: the pod-level policy
+        # decides as the linter does when the ServiceAccount is not in the input (mount
+        # unless the pod spec says false), and a second policy checks ServiceAccounts.
+        pods = AdmissionCheck(
+            kinds=WORKLOAD_KINDS,
+            variables=(("podSpec", pod_spec_cel()),),
+            validations=(
+                Validation(
+                    automount_off_cel("variables.podSpec"),
+                    f"pods get their service account token mounted: set {AUTOMOUNT}: false in the pod spec",
+                    message_expression=(
+                        f"'pods get the token of ServiceAccount ' + object.metadata.namespace + '/' + "
+                        f"{account_name_cel('variables.podSpec')} + "
+                        f"' mounted: the pod spec does not set {AUTOMOUNT}: false, and admission cannot see what the "
+                        f"ServiceAccount sets; set {AUTOMOUNT}: false in the pod spec'"
+                    ),
+                ),
+                Validation(
+                    f"!({api_token_cel('variables.podSpec')})",
+                    "pods get their service account token all the same: a projected serviceAccountToken volume with "
+                    "no audience (or the API server's) requests one for the API server; set an audience or remove it",
+                ),
+            ),
+            covers=f"pod specs that do not set {AUTOMOUNT}: false themselves, or that request an API token through "
+            "a projected volume",
+            account=account_name_cel("holder"),
+            holder=pod_spec_cel(),
+            limits=(
+                f"the ServiceAccount is not part of the request: a pod spec that leaves {AUTOMOUNT} to a "
+                "ServiceAccount setting false is denied too (the linter, which sees the ServiceAccount, accepts "
+                "it); the ServiceAccount itself is checked by the serviceaccount policy",
+            ),
+        )
+        accounts = AdmissionCheck(
+            kinds=("ServiceAccount",),
+            validations=(
+                Validation(
+                    automount_off_cel("object"),
+                    f"pods that run as this ServiceAccount get its token mounted unless their pod spec says "
+                    f"otherwise: set {AUTOMOUNT}: false on the ServiceAccount",
+                ),
+            ),
+            covers=f"ServiceAccounts that do not set {AUTOMOUNT}: false (what a pod spec that sets nothing gets)",
+            account="holder.metadata.name",
+            # The linter reports the workloads, never the ServiceAccount: an annotation on
+            # it suppresses nothing (TL008). Trusted service accounts exempt it.
+            suppressible=False,
+            part="serviceaccount",
+        )
+        return (pods, accounts)
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         reach = reach_of(index)

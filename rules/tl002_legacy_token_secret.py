@@ -7,7 +7,11 @@ It needs both objects, which may live in different files, so it runs over the bu
 
 from __future__ import annotations
 
-from tokenlint.index import BundleIndex
+from collections.abc import Mapping
+from typing import Any
+
+from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
+from tokenlint.index import SA_TOKEN_SECRET_TYPE, BundleIndex
 from tokenlint.k8s.reach import reach_of
 from tokenlint.model import Severity
 from tokenlint.resources import Resource
@@ -52,6 +56,27 @@ class Rule(BundleRule):
             "volume (a short expirationSeconds), then delete the Secret; deleting it first breaks them"
         ),
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        return (
+            AdmissionCheck(
+                kinds=("Secret",),
+                validations=(
+                    Validation(
+                        f"!has(object.type) || object.type != {cel_string(SA_TOKEN_SECRET_TYPE)}",
+                        f"legacy token Secret (type {SA_TOKEN_SECRET_TYPE}): {_ADVICE}",
+                    ),
+                ),
+                covers=f"Secrets of type {SA_TOKEN_SECRET_TYPE}",
+                # A Secret's type cannot change, and Kubernetes' legacy token cleaner
+                # labels existing token Secrets: only their creation is decided.
+                operations=("CREATE",),
+                limits=(
+                    "a ServiceAccount's secrets entry naming a token Secret is reported by the linter only with the "
+                    "Secret in the input; admission checks the Secret itself",
+                ),
+            ),
+        )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         secrets = {(s.namespace, s.name): s for s in index.token_secrets}

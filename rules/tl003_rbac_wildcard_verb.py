@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
 from tokenlint.index import BundleIndex
-from tokenlint.k8s.policy import ALL, describe_targets, entries
+from tokenlint.k8s.policy import ALL, ROLE_KINDS, WRITTEN_RULES_CEL, describe_targets, entries, no_entry_cel
 from tokenlint.model import Severity
 from tokenlint.rolerule import weighed_rules
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
@@ -24,6 +28,23 @@ class Rule(BundleRule):
             "no automatic change: which verbs the role needs cannot be known from the files; list them instead of '*'"
         ),
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        rule_ok = no_entry_cel("r", "verbs", f"e == {cel_string(ALL)}")
+        return (
+            AdmissionCheck(
+                kinds=tuple(sorted(ROLE_KINDS)),
+                conditions=(("written-rules-apply", WRITTEN_RULES_CEL),),
+                validations=(
+                    Validation(
+                        f"!has(object.rules) || object.rules.all(r, {rule_ok})",
+                        "verbs '*' in a rule allows every verb, present and future, including escalate, bind and "
+                        "impersonate; list only the verbs needed",
+                    ),
+                ),
+                covers="Roles and ClusterRoles (not aggregated) with '*' in a rule's verbs",
+            ),
+        )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         for resource, i, rule, weight in weighed_rules(index):

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
 from tokenlint.index import BundleIndex
-from tokenlint.k8s.policy import Wildcard, describe_verbs, entries, read_only_url, strings, wildcard
+from tokenlint.k8s.policy import (
+    ALL,
+    ROLE_KINDS,
+    WRITTEN_RULES_CEL,
+    Wildcard,
+    describe_verbs,
+    entries,
+    no_entry_cel,
+    read_only_url,
+    strings,
+    wildcard,
+)
 from tokenlint.model import Severity
 from tokenlint.rolerule import weighed_rules
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "rbac-wildcard-resource"
 _FIELDS = ("apiGroups", "resources", "nonResourceURLs")
+_CLUSTER_ONLY = "nonResourceURLs"
 
 
 def _grant(field: str, value: str, kind: Wildcard, verbs: str) -> str:
@@ -54,11 +68,35 @@ class Rule(BundleRule):
         ),
     )
 
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        # wildcard() is None exactly when the entry holds no '*': every other entry is reported.
+        def field_ok(field: str) -> str:
+            entry_ok = no_entry_cel("r", field, f"e.contains({cel_string(ALL)})")
+            ok = f"!has(object.rules) || object.rules.all(r, {entry_ok})"
+            return ok if field != _CLUSTER_ONLY else f"object.kind != 'ClusterRole' || {ok}"
+
+        return (
+            AdmissionCheck(
+                kinds=tuple(sorted(ROLE_KINDS)),
+                conditions=(("written-rules-apply", WRITTEN_RULES_CEL),),
+                validations=tuple(
+                    Validation(
+                        field_ok(field),
+                        f"'*' in {field} of a rule grants more than anyone reviewed, including what is added later; "
+                        f"list the {field} needed",
+                    )
+                    for field in _FIELDS
+                ),
+                covers="Roles and ClusterRoles (not aggregated) with '*' in a rule's apiGroups, resources or, for "
+                "ClusterRoles, nonResourceURLs",
+            ),
+        )
+
     def check(self, index: BundleIndex, ctx: Context) -> None:
         for resource, i, rule, weight in weighed_rules(index):
             # A Role cannot hold nonResourceURLs: validation rejects "namespaced rules cannot
             # apply to non-resource URLs", so only ClusterRoles are checked for them.
-            fields = _FIELDS if resource.kind == "ClusterRole" else _FIELDS[:2]
+            fields = _FIELDS if resource.kind == "ClusterRole" else tuple(f for f in _FIELDS if f != _CLUSTER_ONLY)
             verbs = describe_verbs(rule)
             for field in fields:
                 for j, value in entries(rule, field):

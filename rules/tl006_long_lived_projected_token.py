@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tokenlint.k8s.workloads import workload_of
+from collections.abc import Mapping
+from typing import Any
+
+from tokenlint.admission import AdmissionCheck, Exported, Validation
+from tokenlint.k8s.workloads import WORKLOAD_KINDS, pod_spec_cel, workload_of
 from tokenlint.model import Fix, Severity
 from tokenlint.resources import Resource
 from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
@@ -13,6 +17,8 @@ EXPIRATION = "expirationSeconds"
 DAY = 86400
 MIN_EXPIRATION = 600
 """The API server rejects a projected token that expires in less than ten minutes."""
+_AUTOMATIC_TOKEN_SECONDS = 3607
+"""The lifetime of the token the ServiceAccount admission plugin mounts (``kube-api-access-*``)."""
 
 
 def _duration(seconds: int) -> str:
@@ -41,6 +47,36 @@ class Rule(ResourceRule):
             }
         },
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        limit = int(options[OPTION])
+        token = "s.serviceAccountToken"
+        seconds = f"{token}.{EXPIRATION}"
+        source_ok = f"!has({token}) || !has({seconds}) || {seconds} <= {limit}"
+        volume_ok = f"!has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, {source_ok})"
+        limits: tuple[str, ...] = ()
+        if limit < _AUTOMATIC_TOKEN_SECONDS:
+            limits = (
+                f"a pod whose token is mounted automatically carries a kube-api-access volume whose projected token "
+                f"has expirationSeconds {_AUTOMATIC_TOKEN_SECONDS} (added at admission), above this limit: such pods "
+                "are denied too",
+            )
+        return (
+            AdmissionCheck(
+                kinds=WORKLOAD_KINDS,
+                variables=(("podSpec", pod_spec_cel()),),
+                validations=(
+                    Validation(
+                        f"!has(variables.podSpec.volumes) || variables.podSpec.volumes.all(v, {volume_ok})",
+                        f"a projected service account token lives longer than {_duration(limit)} "
+                        f"(expirationSeconds above {limit}): a stolen copy stays valid that long; lower "
+                        "expirationSeconds",
+                    ),
+                ),
+                covers=f"pod specs with a projected serviceAccountToken whose expirationSeconds is above {limit}",
+                limits=limits,
+            ),
+        )
 
     def check(self, resource: Resource, ctx: Context) -> None:
         workload = workload_of(resource)

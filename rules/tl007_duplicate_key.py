@@ -7,6 +7,10 @@ reviewer who reads the first one sees a setting that is not applied: an
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from tokenlint.admission import Exported, NotExportable
 from tokenlint.model import Severity, dotted
 from tokenlint.resources import Resource
 from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
@@ -24,6 +28,9 @@ class Rule(ResourceRule):
         summary="a key written twice in one mapping: only the last value is evaluated",
         help_path=page_beside(__file__, NAME),
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        return NotExportable("a duplicate key does not survive decoding: the API server receives the last value")
 
     def check(self, resource: Resource, ctx: Context) -> None:
         for duplicate in resource.duplicates:

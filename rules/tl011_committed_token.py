@@ -11,8 +11,11 @@ it reaches. It runs over the bundle because that reach is a cross-file question.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
+from tokenlint.admission import Exported, NotExportable
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.reach import Reach, reach_of
 from tokenlint.model import Credential, CredentialKind, Related, Severity
@@ -136,6 +139,12 @@ class Rule(BundleRule):
         summary="a service account token or other credential written into a manifest or kubeconfig",
         help_path=page_beside(__file__, NAME),
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        return NotExportable(
+            "a credential committed to files is already handed out when it reaches the cluster, and recognising one "
+            "needs the token decoder the linter runs"
+        )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         judge = _Judge(index, ctx)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.rbac import CLUSTER_ADMIN
 from tokenlint.k8s.reach import MASTERS, reach_of
@@ -24,6 +28,26 @@ class Rule(BundleRule):
             "no automatic change: bind a role that grants only what the subject needs, then remove this binding"
         ),
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        named = f"object.roleRef.kind == 'ClusterRole' && object.roleRef.name == {cel_string(CLUSTER_ADMIN)}"
+        masters = f"s.kind == 'Group' && s.name == {cel_string(MASTERS)}"
+        return (
+            AdmissionCheck(
+                kinds=("ClusterRoleBinding", "RoleBinding"),
+                validations=(
+                    Validation(
+                        f"!({named}) || !has(object.subjects) || object.subjects.all(s, {masters})",
+                        f"grants ClusterRole {CLUSTER_ADMIN}, every permission, to a subject other than {MASTERS}",
+                    ),
+                ),
+                covers=f"bindings of ClusterRole {CLUSTER_ADMIN} to a subject other than the group {MASTERS}",
+                limits=(
+                    "a binding of another role whose rules equal cluster-admin's needs the role: the linter reports it "
+                    "with the role in the input, admission does not (TL003 and TL004 deny such a role itself)",
+                ),
+            ),
+        )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         for bindings in reach_of(index).by_object().values():

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_list
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.rbac import discovery_only, writes_objects
-from tokenlint.k8s.reach import ANONYMOUS, AUTHENTICATED, SA_GROUP, UNAUTHENTICATED, reach_of
+from tokenlint.k8s.reach import (
+    ANONYMOUS,
+    AUTHENTICATED,
+    PUBLIC_GROUPS,
+    PUBLIC_KINDS,
+    SA_GROUP,
+    UNAUTHENTICATED,
+    reach_of,
+)
 from tokenlint.model import Severity
 from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
 
@@ -32,6 +44,22 @@ class Rule(BundleRule):
             "public group"
         ),
     )
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        public = f"s.kind in {cel_list(PUBLIC_KINDS)} && s.name in {cel_list(sorted(PUBLIC_GROUPS))}"
+        return (
+            AdmissionCheck(
+                kinds=("ClusterRoleBinding", "RoleBinding"),
+                validations=(
+                    Validation(
+                        f"!has(object.subjects) || !object.subjects.exists(s, {public})",
+                        "grants a role to a public group: anyone who can reach the API server, or every service "
+                        "account token of the cluster",
+                    ),
+                ),
+                covers=f"bindings to {', '.join(sorted(PUBLIC_GROUPS))}",
+            ),
+        )
 
     def check(self, index: BundleIndex, ctx: Context) -> None:
         for binding in reach_of(index).bindings:

@@ -536,6 +536,35 @@ def who_can_command(
     raise typer.Exit(EXIT_USAGE if view.errors else 0)
 
 
+@app.command("export")
+def export_command(
+    output_format: Annotated[str, typer.Option("--format", help="vap (ValidatingAdmissionPolicy) or kyverno.")],
+    action: Annotated[
+        list[str], typer.Option("--action", help="audit, warn or deny; repeatable (default: warn and audit).")
+    ] = [],  # noqa: B006
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the policies to this file.")] = None,
+    docs_url: Annotated[
+        Optional[str], typer.Option("--docs-url", help="Where the rule pages are published, for the policies' links.")
+    ] = None,
+    select: SelectOption = [],  # noqa: B006
+    ignore: IgnoreOption = [],  # noqa: B006
+    config_file: ConfigOption = None,
+) -> None:
+    """Write admission policies that enforce the single-resource rules in a cluster."""
+    from tokenlint.export import Action, ExportFormat, ExportOptions, export
+
+    config, rules = _load(config_file)
+    settings = _settle(config, rules, select, ignore)
+    try:
+        chosen = ExportFormat(output_format)
+        actions = frozenset(Action(a) for a in _split(action))
+        options = ExportOptions(actions, config.trusted_service_accounts, settings.rule_options, docs_url)
+        text = export(settings.rules, chosen, options)
+    except ValueError as exc:  # an unknown format or action, or deny with warn
+        raise _fail(str(exc)) from None
+    _write(text, output)
+
+
 @app.command("rules")
 def rules_command(config_file: ConfigOption = None) -> None:
     """List the available rules."""

@@ -15,7 +15,7 @@ suppressions, baselines and every output format treat them like built-in rules.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,11 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 
+from tokenlint.admission import AdmissionCheck, Exported, NotExportable, Validation, cel_list
 from tokenlint.config import ConfigError, Problem, schema_problems, yaml_locator
-from tokenlint.k8s.workloads import workload_of
+from tokenlint.customcel import Untranslatable, schema_cel
+from tokenlint.k8s.apiresources import API_RESOURCES
+from tokenlint.k8s.workloads import WORKLOAD_KINDS, pod_spec_cel, workload_of
 from tokenlint.model import FieldPath, Severity, dotted
 from tokenlint.resources import Resource
 from tokenlint.rule import Context, ResourceRule, Rule, RuleMeta
@@ -64,6 +67,37 @@ class SchemaRule(ResourceRule):
             missing = _missing(error)
             path = (*base, *error.absolute_path, *missing)
             ctx.report(resource, path, f"{self.message} ({dotted(path)}: {'missing' if missing else _detail(error)})")
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        given = type(self).kinds
+        if self.pod_specs:
+            # The linter also reads custom resources with a pod template; a policy names its kinds.
+            kinds = WORKLOAD_KINDS if given is None else tuple(sorted(given & set(WORKLOAD_KINDS)))
+            unknown = sorted(given - set(WORKLOAD_KINDS)) if given is not None else []
+        else:
+            kinds = tuple(sorted(given or ()))
+            unknown = [k for k in kinds if k not in API_RESOURCES]
+        if unknown:
+            return NotExportable(f"it applies to {', '.join(unknown)}, which the export cannot match by kind")
+        target = "variables.podSpec" if self.pod_specs else "object"
+        try:
+            expression = schema_cel(self.validator.schema, target)
+        except Untranslatable as exc:
+            return NotExportable(str(exc))
+        conditions: tuple[tuple[str, str], ...] = ()
+        if self.namespaces is not None:
+            namespace = "has(object.metadata.namespace) && object.metadata.namespace"
+            conditions = (("in-namespaces", f"{namespace} in {cel_list(sorted(self.namespaces))}"),)
+        return (
+            AdmissionCheck(
+                kinds=tuple(sorted(kinds)),
+                validations=(Validation(expression, self.message),),
+                covers=f"{'the pod spec of ' if self.pod_specs else ''}{', '.join(sorted(kinds))} objects that do not "
+                "satisfy the rule's JSON Schema",
+                conditions=conditions,
+                variables=(("podSpec", pod_spec_cel()),) if self.pod_specs else (),
+            ),
+        )
 
 
 def _detail(error: ValidationError) -> str:

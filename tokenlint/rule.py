@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from tokenlint.admission import CROSS_RESOURCE, Exported, NotExportable
 from tokenlint.index import BundleIndex
 from tokenlint.model import FieldPath, Finding, Fix, Related, SetField, Severity
 from tokenlint.resources import FileOrigin, Resource
@@ -130,6 +131,11 @@ class Rule(ABC):
 
     meta: ClassVar[RuleMeta]
 
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        """The same check as admission-time CEL (see :mod:`tokenlint.admission`), with the
+        rule's resolved ``options``; or why one admission request cannot decide it."""
+        return NotExportable("no admission form is declared for this rule")
+
 
 class ResourceRule(Rule):
     """Checks one resource at a time, as resources stream past.
@@ -148,3 +154,6 @@ class BundleRule(Rule):
 
     @abstractmethod
     def check(self, index: BundleIndex, ctx: Context) -> None: ...
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        return CROSS_RESOURCE

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, ClassVar
 
+from tokenlint.admission import Exported, NotExportable, cel_string
 from tokenlint.baseline import Baseline
 from tokenlint.k8s.serviceaccounts import AccountKey, account_of
 from tokenlint.k8s.workloads import workload_of
@@ -76,6 +77,47 @@ def parse_reason(text: str) -> Reason:
     if not text:
         return Reason(text, expires, "it gives no reason: say why the finding is acceptable")
     return Reason(text, expires)
+
+
+_UNTIL_FORM_RE2 = r"^\s*until[ \t]+\S+?[ \t]*:"
+
+
+def _not_before_re2(day: date) -> str:
+    """RE2 for the ``YYYY-MM-DD`` texts of ``day`` or later: ISO dates compare digit by digit.
+
+    Only the digits are compared: an impossible date after ``day`` (2099-13-01) matches,
+    where :func:`parse_reason` refuses it.
+    """
+    digits = day.strftime("%Y%m%d")
+    choices = [list(digits)]
+    for i, digit in enumerate(digits):
+        if digit != "9":
+            choices.append([*digits[:i], f"[{int(digit) + 1}-9]", *["[0-9]"] * (len(digits) - i - 1)])
+    return "(" + "|".join(f"{''.join(c[:4])}-{''.join(c[4:6])}-{''.join(c[6:])}" for c in choices) + ")"
+
+
+def annotation_suppresses_cel(keys: Iterable[str], today: date) -> str:
+    """CEL: the object carries ``ignore.tokenlint.io/<key>`` for one of ``keys`` (a rule's id
+    and name) with a value :func:`parse_reason` accepts and that has not expired on
+    ``today``: a reason, after an optional ``until YYYY-MM-DD:``.
+
+    Kubernetes' CEL has no clock: expiry is decided as of ``today``, the day the policy
+    is written, so a suppression that expires later still applies at admission until
+    the policies are written again. Comments are not part of the object: only
+    annotations suppress at admission.
+    """
+    until_valid = rf"(?s)^\s*until[ \t]+{_not_before_re2(today)}[ \t]*:.*\S"
+    annotations = "object.metadata.annotations"
+    either = []
+    for key in keys:
+        name = cel_string(ANNOTATION_PREFIX + key)
+        value = f"{annotations}[{name}]"
+        reason = (
+            f"({value}.matches({cel_string(_UNTIL_FORM_RE2)}) ? {value}.matches({cel_string(until_valid)}) : "
+            f"{value}.matches({cel_string(chr(92) + 'S')}))"
+        )
+        either.append(f"({name} in {annotations} && {reason})")
+    return f"has({annotations}) && ({' || '.join(either)})"
 
 
 @dataclass(frozen=True)
@@ -256,6 +298,9 @@ class SuppressionRule(ResourceRule):
 
     def check(self, resource: Resource, ctx: Context) -> None:
         """Never called: the rule asks for no kind of resource."""
+
+    def admission(self, options: Mapping[str, Any]) -> Exported:
+        return NotExportable("about the suppressions written in files, not about an object")
 
 
 def rule_names(rules: RuleSet) -> dict[str, str]:

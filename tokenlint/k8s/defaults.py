@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from tokenlint.admission import cel_has_key, cel_list, cel_string
 from tokenlint.k8s.bootstrap import KUBE_SYSTEM, control_plane_accounts
 from tokenlint.k8s.serviceaccounts import account_of
 from tokenlint.k8s.workloads import workload_of
@@ -53,6 +54,32 @@ def is_kubernetes_own(resource: Resource, account: tuple[str, str] | None = None
         named = resource.annotations.get(SA_NAME_ANNOTATION)
         return isinstance(named, str) and (KUBE_SYSTEM, named) in control_plane_accounts()
     return account is not None and account in control_plane_accounts()
+
+
+def not_own_cel() -> str:
+    """CEL: the object does not carry the marks of Kubernetes' own objects (as
+    :func:`is_kubernetes_own` decides; see :func:`control_plane_cel` for the accounts).
+
+    An admission policy must leave these objects alone: the API server reconciles the
+    bootstrap policy at every start, and denying that would break it.
+    """
+    labels, annotations = "object.metadata.labels", "object.metadata.annotations"
+    own = [
+        f"{cel_has_key(labels, BOOTSTRAPPING_LABEL)} && {labels}[{cel_string(BOOTSTRAPPING_LABEL)}] == "
+        f"{cel_string(BOOTSTRAPPING_VALUE)}",
+        f"{cel_has_key(annotations, AUTOUPDATE_ANNOTATION)} && "
+        f"{annotations}[{cel_string(AUTOUPDATE_ANNOTATION)}] == 'true'",
+        f"object.kind == 'Pod' && {cel_has_key(annotations, MIRROR_ANNOTATION)}",
+    ]
+    return "!(" + " || ".join(f"({e})" for e in own) + ")"
+
+
+def control_plane_cel(account: str) -> str:
+    """CEL: a ``kube-system`` object whose service account (CEL ``account``: the pods'
+    account, or a ServiceAccount's name) is a control-plane identity."""
+    names = cel_list(sorted(name for _, name in control_plane_accounts()))
+    namespace = "has(object.metadata.namespace) && object.metadata.namespace"
+    return f"{namespace} == {cel_string(KUBE_SYSTEM)} && {account} in {names}"
 
 
 def own_refs(resources: Iterable[Resource]) -> frozenset[ResourceRef]:

@@ -49,6 +49,15 @@ def written_rules(role: Resource) -> Iterator[tuple[int, dict[str, Any]]]:
             yield i, rule
 
 
+WRITTEN_RULES_CEL = "!(object.kind == 'ClusterRole' && has(object.aggregationRule))"
+"""CEL: the role's written ``rules`` take effect (see :func:`written_rules`)."""
+
+
+def no_entry_cel(rule: str, field: str, test: str) -> str:
+    """CEL: no entry ``e`` of list ``field`` of the policy rule at ``rule`` satisfies ``test``."""
+    return f"!has({rule}.{field}) || !{rule}.{field}.exists(e, {test})"
+
+
 def entries(rule: dict[str, Any], field: str) -> Iterator[tuple[int, str]]:
     """The string entries of one list field of a policy rule, with their indexes."""
     values = rule.get(field)

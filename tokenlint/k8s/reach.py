@@ -49,6 +49,8 @@ class Reaches(enum.Enum):
 
 PUBLIC_GROUPS = frozenset({AUTHENTICATED, UNAUTHENTICATED, ANONYMOUS, SA_GROUP})
 """Subjects that grant to everyone who can reach the API server, or to every account."""
+PUBLIC_KINDS = ("Group", "User")
+"""The subject kinds under which those names are public (system:anonymous is a user)."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Subject:
 
     @property
     def public(self) -> bool:
-        return self.kind in ("Group", "User") and self.name in PUBLIC_GROUPS
+        return self.kind in PUBLIC_KINDS and self.name in PUBLIC_GROUPS
 
 
 def subjects(binding: Resource) -> Iterator[Subject]:

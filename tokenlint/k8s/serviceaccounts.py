@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from tokenlint.admission import cel_string
 from tokenlint.index import BundleIndex
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath
@@ -74,9 +75,13 @@ class TokenMount:
         return f"{who} is not in the input, and Kubernetes mounts by default"
 
 
+_ACCOUNT_FIELDS = ("serviceAccountName", "serviceAccount")
+"""The pod spec fields that name the service account, the first set (non-empty) wins."""
+
+
 def _named(spec: dict[str, Any]) -> tuple[str, str] | None:
     """The pod spec field naming the service account and its value, if one is set (non-empty)."""
-    for key in ("serviceAccountName", "serviceAccount"):
+    for key in _ACCOUNT_FIELDS:
         value = spec.get(key)
         if isinstance(value, str) and value:
             return key, value
@@ -86,6 +91,19 @@ def _named(spec: dict[str, Any]) -> tuple[str, str] | None:
 def _key(workload: Workload, named: tuple[str, str] | None) -> AccountKey:
     # Workload kinds are namespaced; the resource layer already applied the default.
     return (workload.resource.namespace or DEFAULT_NAMESPACE, named[1] if named else DEFAULT_ACCOUNT)
+
+
+def account_name_cel(spec: str) -> str:
+    """CEL for the name of the service account the pods of pod spec ``spec`` run as (as :func:`account_of`)."""
+    expression = f"'{DEFAULT_ACCOUNT}'"
+    for key in reversed(_ACCOUNT_FIELDS):
+        expression = f"(has({spec}.{key}) && {spec}.{key} != '' ? {spec}.{key} : {expression})"
+    return expression
+
+
+def automount_off_cel(holder: str) -> str:
+    """CEL: the pod spec or ServiceAccount at ``holder`` sets ``automountServiceAccountToken: false``."""
+    return f"has({holder}.{AUTOMOUNT}) && {holder}.{AUTOMOUNT} == false"
 
 
 def account_field(workload: Workload) -> FieldPath | None:
@@ -137,6 +155,17 @@ def projected_tokens(workload: Workload) -> Iterator[FieldPath]:
 API_AUDIENCE_PREFIX = "https://kubernetes.default.svc"
 """The audience most clusters give the API server (its ``--api-audiences`` default to the
 service account issuer, which kubeadm, EKS, AKS and kind set to this URL or below it)."""
+
+
+def api_token_cel(spec: str) -> str:
+    """CEL: the pod spec at ``spec`` requests a projected token the API server accepts (as :func:`api_tokens`)."""
+    token = "s.serviceAccountToken"
+    audience = f"{token}.audience"
+    accepted = f"!has({audience}) || {audience} == '' || {audience}.startsWith({cel_string(API_AUDIENCE_PREFIX)})"
+    sources = (
+        f"has(v.projected) && has(v.projected.sources) && v.projected.sources.exists(s, has({token}) && ({accepted}))"
+    )
+    return f"has({spec}.volumes) && {spec}.volumes.exists(v, {sources})"
 
 
 def api_tokens(workload: Workload) -> Iterator[FieldPath]:

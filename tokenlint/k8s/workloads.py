@@ -22,6 +22,8 @@ _FIXED_PATHS: dict[str, FieldPath] = {
     "PodTemplate": ("template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
+WORKLOAD_KINDS = tuple(sorted(TEMPLATE_KINDS | _FIXED_PATHS.keys()))
+"""The built-in kinds that make pods."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,19 @@ def _find_pod_spec_path(resource: Resource) -> FieldPath | None:
     if isinstance(spec, dict) and "containers" in spec:
         return _TEMPLATE_SPEC
     return None
+
+
+def pod_spec_cel(root: str = "object") -> str:
+    """CEL for the pod spec of the object at ``root``, for every kind of :data:`WORKLOAD_KINDS`.
+
+    Built from the same table as :func:`pod_spec_path`, so that an admission policy
+    finds the pod spec where the linter does (custom resources excepted: a policy
+    names its kinds).
+    """
+    branches = [
+        f"{root}.kind == '{kind}' ? {root}.{'.'.join(map(str, path))} : " for kind, path in _FIXED_PATHS.items()
+    ]
+    return "".join(branches) + f"{root}.{'.'.join(map(str, _TEMPLATE_SPEC))}"
 
 
 def workload_of(resource: Resource) -> Workload | None:
