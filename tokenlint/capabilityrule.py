@@ -90,7 +90,7 @@ class CapabilityRule(BundleRule):
     def check(self, index: BundleIndex, ctx: Context) -> None:
         reach = reach_of(index)
         title = self.capability.title
-        for resource in (*index.roles.values(), *index.cluster_roles.values()):
+        for resource in index.written_roles:
             role = reach.roles.of(resource)
             if role.aggregated:
                 continue  # its rules are reported where they are written

@@ -58,6 +58,9 @@ class BundleIndex:
         self.cni_policies: defaultdict[str | None, list[Resource]] = defaultdict(list)
         self.namespaces: dict[str, Resource] = {}
         self.token_secrets: list[Resource] = []
+        self.duplicates: list[tuple[Resource, Resource]] = []
+        """(earlier, later) documents with one kind, namespace and name; the later wins."""
+        self._identities: dict[tuple[str, str | None, str], Resource] = {}
         self.written_roles: list[Resource] = []
         """Every Role and ClusterRole object in input order, copies of one identity included:
         a rule about what a role's text says judges each copy (the lookups keep the last)."""
@@ -85,7 +88,8 @@ class BundleIndex:
     def add(self, resource: Resource) -> None:
         """Index ``resource`` under every lookup it serves.
 
-        When two inputs define the same object the last one wins, as with ``kubectl apply``.
+        When two inputs define the same object the last one wins, as with ``kubectl apply``,
+        and the pair is recorded in ``duplicates`` (TL010).
         Only kinds that serve no lookup can make pods (the workload kinds, and custom
         resources shaped like them), so the others are never asked for a pod spec and a
         cached body is not rebuilt for that.
@@ -95,13 +99,16 @@ class BundleIndex:
             self.credential_carriers.append(resource)
         if kind == "Secret":
             if resource.body.get("type") == SA_TOKEN_SECRET_TYPE:
+                self._claim(resource)
                 self.token_secrets.append(resource)
             return
         if kind not in _INDEXED_KINDS:
             workload = workload_of(resource)
             if workload is not None:
+                self._claim(resource)
                 self.workloads.append(workload)
             return
+        self._claim(resource)
         key = (resource.namespace, resource.name)
         if kind == "ServiceAccount":
             self.service_accounts[key] = resource
@@ -121,6 +128,14 @@ class BundleIndex:
             self.cni_policies[resource.namespace].append(resource)
         else:
             self.network_policies[resource.namespace].append(resource)
+
+    def _claim(self, resource: Resource) -> None:
+        """Record ``resource``'s identity; a second document with it is a duplicate."""
+        identity = (resource.kind, resource.namespace, resource.name)
+        earlier = self._identities.get(identity)
+        if earlier is not None and earlier is not resource:
+            self.duplicates.append((earlier, resource))
+        self._identities[identity] = resource
 
     def focus(self, keep: Callable[[Resource], bool]) -> None:
         """Leave only the workloads whose resource ``keep`` accepts as subjects of the rules.

@@ -407,8 +407,13 @@ class Roles:
         return view
 
     def of(self, resource: Resource) -> RoleView:
-        """The view of a Role or ClusterRole object of the input."""
-        return self.role(resource.kind, resource.namespace, resource.name)
+        """The view of a Role or ClusterRole object of the input; a document shadowed by a
+        later one with the same identity gets a view of its own rules (never cached:
+        lookups see the later one)."""
+        view = self.role(resource.kind, resource.namespace, resource.name)
+        if view.resource is None or view.resource is resource:
+            return view
+        return self._view(resource.kind, resource.namespace, resource.name, resource, _written(resource))
 
     def _resolve(self, kind: str, namespace: str | None, name: str) -> RoleView:
         if kind == "Role":
