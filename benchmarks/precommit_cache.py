@@ -65,7 +65,13 @@ def median_of(repeat: int, command: list[str], cwd: Path, env: dict[str, str]) -
 def import_times(env: dict[str, str]) -> list[tuple[int, str]]:
     """Cumulative import time (microseconds) of the heaviest top-level imports of the CLI."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import tokenlint.cli, tokenlint.registry as r; r.load_rules()"],
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            "import tokenlint.cli, tokenlint.rulekit.registry as r; r.load_rules()",
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, reach_of
 from tokenlint.k8s.serviceaccounts import (
     AUTOMOUNT,
@@ -31,7 +31,7 @@ from tokenlint.k8s.serviceaccounts import (
 )
 from tokenlint.k8s.workloads import WORKLOAD_KINDS, Workload, pod_spec_cel
 from tokenlint.model import Fix, Related, Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "automount-service-account-token"
 

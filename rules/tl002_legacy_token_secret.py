@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
-from tokenlint.index import SA_TOKEN_SECRET_TYPE, BundleIndex
+from tokenlint.k8s.index import SA_TOKEN_SECRET_TYPE, BundleIndex
 from tokenlint.k8s.reach import reach_of
 from tokenlint.model import Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "legacy-token-secret"
 SA_ANNOTATION = "kubernetes.io/service-account.name"

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.policy import ALL, ROLE_KINDS, WRITTEN_RULES_CEL, describe_targets, entries, no_entry_cel
 from tokenlint.model import Severity
-from tokenlint.rolerule import weighed_rules
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rolerule import weighed_rules
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "rbac-wildcard-verb"
 

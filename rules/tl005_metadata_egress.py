@@ -14,7 +14,7 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.netpol import (
     METADATA_ADDRESSES,
     METADATA_PORT,
@@ -30,8 +30,8 @@ from tokenlint.k8s.netpol import (
 )
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import AddResource, Fix, ResourceRef, Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside, plain_file
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside, plain_file
 
 NAME = "metadata-egress"
 DENY_POLICY_FILE = "deny-metadata-egress"

@@ -8,8 +8,8 @@ from typing import Any
 from tokenlint.admission import AdmissionCheck, Exported, Validation
 from tokenlint.k8s.workloads import WORKLOAD_KINDS, pod_spec_cel, workload_of
 from tokenlint.model import Fix, Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import Context, ResourceRule, RuleMeta, page_beside
 
 NAME = "long-lived-projected-token"
 OPTION = "max-expiration-seconds"

@@ -12,8 +12,8 @@ from typing import Any
 
 from tokenlint.admission import Exported, NotExportable
 from tokenlint.model import Severity, dotted
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import Context, ResourceRule, RuleMeta, page_beside
 
 NAME = "duplicate-key"
 

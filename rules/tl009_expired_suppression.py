@@ -7,9 +7,9 @@ The findings come from :mod:`tokenlint.suppress`, after every other rule has run
 
 from __future__ import annotations
 
+from tokenlint.engine.suppress import EXPIRED_RULE, SuppressionRule
 from tokenlint.model import Severity
-from tokenlint.rule import RuleMeta, page_beside
-from tokenlint.suppress import EXPIRED_RULE, SuppressionRule
+from tokenlint.rulekit.rule import RuleMeta, page_beside
 
 NAME = "expired-suppression"
 

@@ -15,9 +15,9 @@ network policies, namespaces and token Secrets.
 
 from __future__ import annotations
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.model import Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "duplicate-identity"
 _NAME_FIELD = ("metadata", "name")

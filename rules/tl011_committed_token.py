@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tokenlint.admission import Exported, NotExportable
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.reach import Reach, reach_of
 from tokenlint.model import Credential, CredentialKind, Related, Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "committed-token"
 

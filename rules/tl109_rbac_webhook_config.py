@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tokenlint.capabilityrule import CAPABILITY_FIX_ADVICE, CapabilityRule
 from tokenlint.k8s.rbac import WEBHOOK_CONFIG
 from tokenlint.model import Severity
-from tokenlint.rule import RuleMeta, page_beside
+from tokenlint.rulekit.capabilityrule import CAPABILITY_FIX_ADVICE, CapabilityRule
+from tokenlint.rulekit.rule import RuleMeta, page_beside
 
 NAME = "rbac-webhook-config"
 

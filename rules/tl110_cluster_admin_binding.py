@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_string
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.rbac import CLUSTER_ADMIN
 from tokenlint.k8s.reach import MASTERS, reach_of
 from tokenlint.model import Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "cluster-admin-binding"
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tokenlint.admission import AdmissionCheck, Exported, Validation, cel_list
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.rbac import discovery_only, writes_objects
 from tokenlint.k8s.reach import (
     ANONYMOUS,
@@ -18,7 +18,7 @@ from tokenlint.k8s.reach import (
     reach_of,
 )
 from tokenlint.model import Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "public-group-binding"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tokenlint.capabilityrule import CapabilityRule
 from tokenlint.k8s.rbac import SECRET_TOKEN_MINT, SECRETS_READ, WORKLOAD_CREATE, Grant, RoleView
 from tokenlint.model import Severity
-from tokenlint.rule import RuleMeta, page_beside
+from tokenlint.rulekit.capabilityrule import CapabilityRule
+from tokenlint.rulekit.rule import RuleMeta, page_beside
 
 NAME = "rbac-secret-token-mint"
 

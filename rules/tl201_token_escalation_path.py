@@ -9,12 +9,12 @@ every other capability the token reaches is listed in the message.
 
 from __future__ import annotations
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.reach import AccountReach, Path, reach_of
 from tokenlint.k8s.serviceaccounts import TokenMount, api_tokens
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath, Related, Severity
-from tokenlint.rule import BundleRule, Context, RuleMeta, page_beside
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta, page_beside
 
 NAME = "token-escalation-path"
 

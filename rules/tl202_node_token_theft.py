@@ -11,8 +11,8 @@ from __future__ import annotations
 from tokenlint.k8s.nodeaccess import node_access
 from tokenlint.k8s.workloads import workload_of
 from tokenlint.model import Severity
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta, page_beside
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.rule import Context, ResourceRule, RuleMeta, page_beside
 
 NAME = "node-token-theft"
 

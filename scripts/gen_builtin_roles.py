@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tokenlint.yamlread import parse_stream
+from tokenlint.yaml.reader import parse_stream
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tokenlint" / "data" / "kubernetes-roles.json"

@@ -14,7 +14,7 @@ import sys
 
 from generated_page import ROOT, write_or_check
 
-from tokenlint.registry import load_rules
+from tokenlint.rulekit.registry import load_rules
 
 PAGE = ROOT / "docs" / "rules.md"
 HEADER = """# Rule reference

@@ -9,8 +9,8 @@ from typing import Any
 
 from jsonschema import Draft4Validator, FormatChecker
 
-from tokenlint.resources import FileOrigin, Resource, resources_of
-from tokenlint.yamlread import parse_stream
+from tokenlint.resources.resource import FileOrigin, Resource, resources_of
+from tokenlint.yaml.reader import parse_stream
 
 
 def write(folder: Path, name: str, text: str) -> Path:

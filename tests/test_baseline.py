@@ -7,12 +7,12 @@ import pytest
 from manifests import WILDCARD_CLUSTER_ROLE
 from typer.testing import CliRunner
 
-from tokenlint.baseline import BaselineError, baseline_json, load_baseline
 from tokenlint.cli import app
-from tokenlint.engine import LintOptions, lint
-from tokenlint.registry import load_rules
-from tokenlint.resources import FileOrigin, Stream
-from tokenlint.suppress import SuppressOptions
+from tokenlint.engine.baseline import BaselineError, baseline_json, load_baseline
+from tokenlint.engine.run import LintOptions, lint
+from tokenlint.engine.suppress import SuppressOptions
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.registry import load_rules
 
 SECRET = """\
 ---

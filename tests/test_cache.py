@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from manifests import API_DEPLOYMENT
 
-from tokenlint.cache import FileCache, default_directory, prune
-from tokenlint.engine import LintResult, lint
+from tokenlint.engine.cache import FileCache, default_directory, prune
+from tokenlint.engine.run import LintResult, lint
+from tokenlint.inputs.discover import discover
 from tokenlint.k8s.workloads import slim_for_index, workload_of
-from tokenlint.registry import RuleSet, load_rules
-from tokenlint.resources import Stream, resources_of
-from tokenlint.sources import discover
-from tokenlint.yamlread import parse_stream
+from tokenlint.resources.resource import Stream, resources_of
+from tokenlint.rulekit.registry import RuleSet, load_rules
+from tokenlint.yaml.reader import parse_stream
 
 ACCOUNT = """\
 apiVersion: v1
@@ -277,10 +277,10 @@ WRITER = """
 import random
 import sys
 from pathlib import Path
-from tokenlint.cache import FileCache
-from tokenlint.engine import lint
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.engine.cache import FileCache
+from tokenlint.engine.run import lint
+from tokenlint.rulekit.registry import load_rules
+from tokenlint.inputs.discover import discover
 
 rules = load_rules()
 cache = FileCache.for_run(Path(sys.argv[1]), rules, {}, "default")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import LintOptions, LintResult, lint
-from tokenlint.helmoptions import RenderOptions
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.engine.run import LintOptions, LintResult, lint
+from tokenlint.inputs.discover import discover
+from tokenlint.inputs.helm.options import RenderOptions
+from tokenlint.rulekit.registry import load_rules
 
 CHARTS = Path(__file__).parent / "helm" / "charts"
 

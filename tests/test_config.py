@@ -13,8 +13,7 @@ from helpers import write
 from manifests import LEGACY_TOKEN_SECRET
 from typer.testing import CliRunner
 
-from tokenlint.cli import app
-from tokenlint.config import (
+from tokenlint.app.config import (
     ChartSettings,
     ConfigError,
     Problem,
@@ -22,10 +21,11 @@ from tokenlint.config import (
     find_config,
     load_config,
 )
+from tokenlint.cli import app
 from tokenlint.model import Severity
-from tokenlint.registry import RuleLoadError, RuleSet
-from tokenlint.resources import Resource
-from tokenlint.rule import Context, ResourceRule, RuleMeta
+from tokenlint.resources.resource import Resource
+from tokenlint.rulekit.registry import RuleLoadError, RuleSet
+from tokenlint.rulekit.rule import Context, ResourceRule, RuleMeta
 
 
 class _Lifetime(ResourceRule):

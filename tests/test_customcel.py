@@ -13,7 +13,7 @@ import pytest
 from cel_expr_python import cel
 from jsonschema import Draft202012Validator
 
-from tokenlint.customcel import Untranslatable, schema_cel
+from tokenlint.rulekit.customcel import Untranslatable, schema_cel
 
 _ENV = cel.NewEnv(variables={"object": cel.Type.DYN})
 

@@ -7,12 +7,12 @@ import pytest
 from helpers import write
 from typer.testing import CliRunner
 
+from tokenlint.app.config import ConfigError
 from tokenlint.cli import app
-from tokenlint.config import ConfigError
-from tokenlint.customrules import load_custom_rules, load_rule_file
-from tokenlint.engine import lint
-from tokenlint.registry import load_rules
-from tokenlint.resources import FileOrigin, Stream
+from tokenlint.engine.run import lint
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.customrules import load_custom_rules, load_rule_file
+from tokenlint.rulekit.registry import load_rules
 
 EXAMPLES = Path(__file__).parents[1] / "examples" / "custom-rules"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import LintOptions, LintResult, lint
+from tokenlint.engine.run import LintOptions, LintResult, lint
+from tokenlint.inputs.discover import discover
 from tokenlint.k8s.defaults import OWN_NOTE
 from tokenlint.model import Severity
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.rulekit.registry import load_rules
 
 DUMP = "tests/dumps/cluster.yaml"
 

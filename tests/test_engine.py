@@ -6,13 +6,13 @@ from typing import ClassVar
 
 import pytest
 
-from tokenlint.engine import LintOptions, lint
-from tokenlint.index import BundleIndex
+from tokenlint.engine.run import LintOptions, lint
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.model import InputError, Severity
-from tokenlint.registry import RuleSet
-from tokenlint.report import Report
-from tokenlint.resources import FileOrigin, Resource, Stream
-from tokenlint.rule import BundleRule, Context, ResourceRule, Rule, RuleMeta
+from tokenlint.report.result import Report
+from tokenlint.resources.resource import FileOrigin, Resource, Stream
+from tokenlint.rulekit.registry import RuleSet
+from tokenlint.rulekit.rule import BundleRule, Context, ResourceRule, Rule, RuleMeta
 
 
 def meta(rule_id: str, **options: int) -> RuleMeta:
@@ -104,7 +104,7 @@ def test_a_failure_to_look_for_credentials_skips_the_resource_and_quotes_nothing
         if resource.kind == "Secret":
             raise ValueError(f"cannot decode {resource.name}")
 
-    monkeypatch.setattr("tokenlint.engine.credentials.redact", fails)
+    monkeypatch.setattr("tokenlint.engine.run.credentials.redact", fails)
     result = lint([stream("a.yaml", sa("x") + "---\n" + SECRET)], RuleSet((EverySecret(), EveryResource())))
     assert [(f.rule, f.location.line) for f in result.findings] == [("TT002", 2)]
     message = "internal error while looking for credentials (ValueError); resource not linted"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import LintResult, lint
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.engine.run import LintResult, lint
+from tokenlint.inputs.discover import discover
+from tokenlint.rulekit.registry import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,15 +28,15 @@ from typer.testing import CliRunner
 
 from tokenlint import __version__
 from tokenlint.cli import app
-from tokenlint.customrules import load_custom_rules
-from tokenlint.engine import LintOptions, lint
-from tokenlint.export import Action, ExportFormat, ExportOptions, export
+from tokenlint.engine.run import LintOptions, lint
+from tokenlint.engine.suppress import SuppressOptions
 from tokenlint.k8s.apiresources import API_RESOURCES
-from tokenlint.registry import RuleSet, load_rules
-from tokenlint.resources import FileOrigin, Resource, Stream, resources_of
-from tokenlint.rule import Rule
-from tokenlint.suppress import SuppressOptions
-from tokenlint.yamlread import parse_stream
+from tokenlint.report.export import Action, ExportFormat, ExportOptions, export
+from tokenlint.resources.resource import FileOrigin, Resource, Stream, resources_of
+from tokenlint.rulekit.customrules import load_custom_rules
+from tokenlint.rulekit.registry import RuleSet, load_rules
+from tokenlint.rulekit.rule import Rule
+from tokenlint.yaml.reader import parse_stream
 
 HERE = Path(__file__).parent / "export"
 ROOT = Path(__file__).parents[1]

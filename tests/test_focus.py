@@ -16,13 +16,13 @@ import pytest
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
-from tokenlint.engine import LintOptions, LintResult, lint
-from tokenlint.index import BundleIndex
+from tokenlint.engine.run import LintOptions, LintResult, lint
+from tokenlint.engine.scope import ChangeScope
+from tokenlint.inputs.discover import discover
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.model import Severity
-from tokenlint.registry import RuleSet, load_rules
-from tokenlint.rule import BundleRule, Context, RuleMeta
-from tokenlint.scope import ChangeScope
-from tokenlint.sources import discover
+from tokenlint.rulekit.registry import RuleSet, load_rules
+from tokenlint.rulekit.rule import BundleRule, Context, RuleMeta
 
 BUNDLE = Path(__file__).parent / "focus"
 FILES = sorted(p.relative_to(BUNDLE).as_posix() for p in BUNDLE.rglob("*.yaml"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tokenlint.paths import collect
-from tokenlint.sources import discover
+from tokenlint.inputs.discover import discover
+from tokenlint.report.pathsview import collect
 
 FIXTURES = Path(__file__).parent / "rules" / "TL201"
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from tokenlint.readlimit import ReadRefused, format_size, parse_size, read_stream
+from tokenlint.inputs.readlimit import ReadRefused, format_size, parse_size, read_stream
 
 
 @pytest.mark.parametrize(

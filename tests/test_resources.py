@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tokenlint.engine import lint
+from tokenlint.engine.run import lint
 from tokenlint.model import Location, ResourceRef
-from tokenlint.registry import RuleSet
-from tokenlint.resources import FileOrigin, Resource, Stream, resources_of
-from tokenlint.yamlread import DuplicateKey, parse_stream
+from tokenlint.resources.resource import FileOrigin, Resource, Stream, resources_of
+from tokenlint.rulekit.registry import RuleSet
+from tokenlint.yaml.reader import DuplicateKey, parse_stream
 
 ORIGIN = FileOrigin("deploy/app.yaml")
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import LintResult
+from tokenlint.engine.run import LintResult
+from tokenlint.engine.scope import ChangeScope
 from tokenlint.model import Finding, InputError, Location, Related, ResourceRef, Severity
-from tokenlint.scope import ChangeScope
 
 DEPLOYMENT = ResourceRef("apps/v1", "Deployment", "shop", "api")
 

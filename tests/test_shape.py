@@ -8,10 +8,10 @@ import pytest
 from manifests import LEGACY_TOKEN_SECRET
 from typer.testing import CliRunner
 
-from tokenlint import shape
 from tokenlint.cli import app
-from tokenlint.resources import FileOrigin, Resource, resources_of
-from tokenlint.yamlread import parse_stream
+from tokenlint.k8s import shape
+from tokenlint.resources.resource import FileOrigin, Resource, resources_of
+from tokenlint.yaml.reader import parse_stream
 
 STRING_VERBS = """\
 apiVersion: rbac.authorization.k8s.io/v1

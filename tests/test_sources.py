@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tokenlint.inputs.discover import discover
 from tokenlint.model import InputError
-from tokenlint.resources import Stream
-from tokenlint.sources import discover
+from tokenlint.resources.resource import Stream
 
 
 def touch(root: Path, *names: str, data: bytes = b"a: 1\n") -> None:

@@ -15,7 +15,7 @@ sys.argv = ["tokenlint", "lint", "--no-cache", "settings.yaml"]
 try:
     tokenlint.cli.app()
 except SystemExit as done:
-    lazy = ("jsonschema", "tokenlint.customrules", "tokenlint.formatters.html")
+    lazy = ("jsonschema", "tokenlint.rulekit.customrules", "tokenlint.report.html")
     print(done.code, sorted(m for m in lazy if m in sys.modules))
 """
 

@@ -8,13 +8,13 @@ from manifests import WILDCARD_CLUSTER_ROLE
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
-from tokenlint.engine import LintOptions, LintResult, lint
+from tokenlint.engine.run import LintOptions, LintResult, lint
+from tokenlint.engine.suppress import Comment, Reason, SuppressOptions, comments_by_document, parse_reason
 from tokenlint.model import Location, ResourceRef, Suppression
-from tokenlint.registry import load_rules
-from tokenlint.report import Report
-from tokenlint.resources import FileOrigin, Stream
-from tokenlint.suppress import Comment, Reason, SuppressOptions, comments_by_document, parse_reason
-from tokenlint.yamlread import parse_stream
+from tokenlint.report.result import Report
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.registry import load_rules
+from tokenlint.yaml.reader import parse_stream
 
 TODAY = date(2026, 6, 1)
 

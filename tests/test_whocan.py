@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tokenlint.resources import FileOrigin, Stream
-from tokenlint.sources import discover
-from tokenlint.whocan import Request, WhoCanView, collect
+from tokenlint.inputs.discover import discover
+from tokenlint.report.whocanview import Request, WhoCanView, collect
+from tokenlint.resources.resource import FileOrigin, Stream
 
 pytestmark = pytest.mark.usefixtures("at_root")
 

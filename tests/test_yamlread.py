@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tokenlint import yamlread
-from tokenlint.yamlread import MAX_DEPTH, DuplicateKey, ParseError, YMap, YSeq, decode_plain, parse_stream
+from tokenlint.yaml import reader as yamlread
+from tokenlint.yaml.reader import MAX_DEPTH, DuplicateKey, ParseError, YMap, YSeq, decode_plain, parse_stream
 
 
 def one(text: str) -> Any:

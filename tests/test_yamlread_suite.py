@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tokenlint.yamlread import parse_stream
+from tokenlint.yaml.reader import parse_stream
 
 VALID_REJECTED = "valid rejected"
 INVALID_ACCEPTED = "invalid accepted"

@@ -15,19 +15,19 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from tokenlint import __version__
-from tokenlint.baseline import BaselineError, baseline_json, load_baseline
-from tokenlint.cache import FileCache, default_directory
-from tokenlint.config import Config, ConfigError, RunSettings, find_config, load_config
-from tokenlint.engine import LintOptions, LintResult, lint
-from tokenlint.formatters import FORMATTERS
-from tokenlint.helmoptions import RenderOptions
+from tokenlint.app.config import Config, ConfigError, RunSettings, find_config, load_config
+from tokenlint.engine.baseline import BaselineError, baseline_json, load_baseline
+from tokenlint.engine.cache import FileCache, default_directory
+from tokenlint.engine.run import LintOptions, LintResult, lint
+from tokenlint.engine.scope import ChangeScope
+from tokenlint.engine.suppress import SuppressOptions, rule_names
+from tokenlint.inputs.discover import discover, display_path
+from tokenlint.inputs.helm.options import RenderOptions
 from tokenlint.model import InputError, Severity
-from tokenlint.registry import RuleLoadError, RuleSet, load_rules
-from tokenlint.report import Report
-from tokenlint.resources import Stream
-from tokenlint.scope import ChangeScope
-from tokenlint.sources import discover, display_path
-from tokenlint.suppress import SuppressOptions, rule_names
+from tokenlint.report import FORMATTERS
+from tokenlint.report.result import Report
+from tokenlint.resources.resource import Stream
+from tokenlint.rulekit.registry import RuleLoadError, RuleSet, load_rules
 
 if TYPE_CHECKING:
     from tokenlint.fix.suggest import Suggestion
@@ -105,7 +105,7 @@ def _load(config_file: Path | None) -> tuple[Config, RuleSet]:
         folders = config.custom_rules
         if not folders:  # custom rules need jsonschema, 60 ms of a pre-commit run
             return config, load_rules()
-        from tokenlint.customrules import load_custom_rules
+        from tokenlint.rulekit.customrules import load_custom_rules
 
         return config, load_rules(extra=load_custom_rules(folders, [display_path(f) for f in folders]))
 
@@ -488,8 +488,8 @@ def paths_command(
     """Show, per service account, what its token reaches and which workloads carry it."""
     render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
     config = _config(config_file)
-    from tokenlint.formatters.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
-    from tokenlint.paths import collect
+    from tokenlint.report.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
+    from tokenlint.report.pathsview import collect
 
     view = collect(_inputs(paths, render, config, kustomize), LintOptions(namespace=render.namespace or "default"))
     _write(PATHS_FORMATTERS[output_format.value](view), output)
@@ -523,8 +523,8 @@ def who_can_command(
 ) -> None:
     """Show which subjects may make a request, through which binding, role and rule, and which
     workloads carry the tokens of those service accounts; offline, from files, charts and dumps."""
-    from tokenlint.formatters.whocan import WHO_CAN_FORMATTERS
-    from tokenlint.whocan import Request, collect
+    from tokenlint.report.whocan import WHO_CAN_FORMATTERS
+    from tokenlint.report.whocanview import Request, collect
 
     try:
         request = Request.parse(verb, resource, request_namespace)
@@ -551,7 +551,7 @@ def export_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Write admission policies that enforce the single-resource rules in a cluster."""
-    from tokenlint.export import Action, ExportFormat, ExportOptions, export
+    from tokenlint.report.export import Action, ExportFormat, ExportOptions, export
 
     config, rules = _load(config_file)
     settings = _settle(config, rules, select, ignore)

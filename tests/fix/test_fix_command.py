@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 from tokenlint.cli import app
 from tokenlint.k8s.netpol import egress_policy
 from tokenlint.model import ResourceRef
-from tokenlint.yamlread import iter_stream
+from tokenlint.yaml.reader import iter_stream
 
 CASES = Path(__file__).parent / "cases"
 EXAMPLES = Path(__file__).parents[2] / "examples"

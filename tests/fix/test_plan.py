@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from helpers import write
 
-from tokenlint.engine import LintOptions, lint
+from tokenlint.engine.run import LintOptions, lint
 from tokenlint.fix.plan import FixPlan, State, digest, plan_fixes
 from tokenlint.fix.write import write_plan
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.inputs.discover import discover
+from tokenlint.rulekit.registry import load_rules
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: shop\nspec:\n  containers:\n    - name: app\n"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tokenlint.engine import LintResult
+from tokenlint.engine.run import LintResult
 from tokenlint.model import Finding, InputError, Location, Related, ResourceRef, Severity, Suppression
-from tokenlint.registry import RuleSet
-from tokenlint.report import Report
-from tokenlint.rule import ResourceRule, RuleMeta
+from tokenlint.report.result import Report
+from tokenlint.rulekit.registry import RuleSet
+from tokenlint.rulekit.rule import ResourceRule, RuleMeta
 
 AUTOMOUNT_PAGE = """# TL001 automount-service-account-token
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from formatter_cases import PARSE_ERROR, UNREADABLE, chain_finding, finding, make_report, suppressed_finding
 
-from tokenlint.formatters.github import escape_data, escape_property, format_github
 from tokenlint.model import Location, Severity
+from tokenlint.report.github import escape_data, escape_property, format_github
 
 SUMMARY = "1 finding (1 high) in 4 resources from 3 files; 0 errors"
 

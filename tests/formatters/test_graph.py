@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import lint
-from tokenlint.formatters.graph import Chain, Step, build_graph, chains_of_findings, chains_of_view
+from tokenlint.engine.run import lint
+from tokenlint.inputs.discover import discover
 from tokenlint.model import Finding, Location, Severity
-from tokenlint.paths import collect
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.report.graph import Chain, Step, build_graph, chains_of_findings, chains_of_view
+from tokenlint.report.pathsview import collect
+from tokenlint.rulekit.registry import load_rules
 
 HERE = Path(__file__).parent
 

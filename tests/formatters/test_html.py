@@ -14,13 +14,13 @@ from manifests import HOSTILE
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
-from tokenlint.engine import lint
-from tokenlint.formatters.html import format_html, format_paths_html
-from tokenlint.formatters.svg import SYMBOL
-from tokenlint.paths import collect
-from tokenlint.registry import load_rules
-from tokenlint.report import Report
-from tokenlint.sources import discover
+from tokenlint.engine.run import lint
+from tokenlint.inputs.discover import discover
+from tokenlint.report.html import format_html, format_paths_html
+from tokenlint.report.pathsview import collect
+from tokenlint.report.result import Report
+from tokenlint.report.svg import SYMBOL
+from tokenlint.rulekit.registry import load_rules
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]

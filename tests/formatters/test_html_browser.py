@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from manifests import HOSTILE
 
-from tokenlint.engine import lint
+from tokenlint.engine.run import lint
+from tokenlint.inputs.discover import discover
 from tokenlint.model import Finding
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.rulekit.registry import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("TOKENLINT_TEST_ARTEFACTS") or ROOT / "build" / "test-artefacts")

@@ -16,9 +16,9 @@ from formatter_cases import (
 )
 
 from tokenlint import __version__
-from tokenlint.formatters.json import format_json
 from tokenlint.model import Location
-from tokenlint.report import Report
+from tokenlint.report.json import format_json
+from tokenlint.report.result import Report
 
 FINDING_KEYS = {"rule", "name", "severity", "message", "resource", "location", "related", "suppressed"}
 """The contract's keys; ``fingerprint`` always and ``scenario``/``suppression`` when set are additions."""

@@ -5,7 +5,7 @@ from itertools import pairwise
 
 import pytest
 
-from tokenlint.formatters.layout import NODE_HEIGHT, NODE_WIDTH, Box, Layout, layout
+from tokenlint.report.layout import NODE_HEIGHT, NODE_WIDTH, Box, Layout, layout
 
 CHAIN = ["w", "sa", "b", "r", "c"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tokenlint.formatters.paths import PATHS_FORMATTERS
-from tokenlint.paths import collect
-from tokenlint.sources import discover
+from tokenlint.inputs.discover import discover
+from tokenlint.report.paths import PATHS_FORMATTERS
+from tokenlint.report.pathsview import collect
 
 CHAIN = Path(__file__).parents[1] / "rules" / "TL201" / "fail-three-files"
 

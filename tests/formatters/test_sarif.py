@@ -28,12 +28,12 @@ from formatter_cases import (
 from helpers import sarif_errors
 
 from tokenlint import __version__
-from tokenlint.engine import lint
-from tokenlint.formatters.sarif import format_sarif, sarif_log
+from tokenlint.engine.run import lint
 from tokenlint.model import Location, Related, Severity
-from tokenlint.registry import load_rules
-from tokenlint.report import Report
-from tokenlint.resources import FileOrigin, Stream
+from tokenlint.report.result import Report
+from tokenlint.report.sarif import format_sarif, sarif_log
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.registry import load_rules
 
 ROOT = Path("/repo")
 

@@ -18,8 +18,8 @@ from formatter_cases import (
 )
 
 from tokenlint import cli
-from tokenlint.formatters.text import format_text
 from tokenlint.model import Location, Severity
+from tokenlint.report.text import format_text
 
 
 def test_findings_grouped_by_file_with_position_rule_severity_message_and_resource() -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.helm import (
+from tokenlint.inputs.helm.linemap import insert_markers
+from tokenlint.inputs.helm.render import (
     ChartRender,
     RenderedTemplate,
     RenderOptions,
@@ -23,7 +24,6 @@ from tokenlint.helm import (
     renderer_name,
     scenarios,
 )
-from tokenlint.helmmap import insert_markers
 
 HERE = Path(__file__).parent
 CHARTS = HERE / "charts"

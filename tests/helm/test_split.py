@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tokenlint.helmsplit import normalize, split_manifests
+from tokenlint.inputs.helm.split import normalize, split_manifests
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from types import ModuleType
 import pytest
 from helpers import resources_in
 
-from tokenlint.index import BundleIndex
 from tokenlint.k8s import bootstrap
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.reach import Reach
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ import tokens
 
 from tokenlint.k8s.credentials import describe_jwt, find, mask, may_carry, redact, text_credentials
 from tokenlint.model import CredentialKind
-from tokenlint.resources import FileOrigin, resources_of
-from tokenlint.yamlread import parse_stream
+from tokenlint.resources.resource import FileOrigin, resources_of
+from tokenlint.yaml.reader import parse_stream
 
 LEGACY = tokens.legacy_token("build", "ci-deployer", "ci-deployer-token")
 BOUND = tokens.bound_token("shop", "api", pod="api-1")

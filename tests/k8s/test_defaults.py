@@ -6,7 +6,7 @@ import pytest
 from helpers import resources_in
 
 from tokenlint.k8s import defaults
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 load = resources_in
 

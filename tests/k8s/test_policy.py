@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tokenlint.k8s.policy import Wildcard, describe_targets, describe_verbs, wildcard, written_rules
-from tokenlint.resources import FileOrigin, Resource, make_resource
-from tokenlint.yamlread import YMap, parse_stream
+from tokenlint.resources.resource import FileOrigin, Resource, make_resource
+from tokenlint.yaml.reader import YMap, parse_stream
 
 
 @pytest.mark.parametrize(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.rbac import POD_EXEC, SECRETS_READ, WORKLOAD_CREATE, PolicyRule, grants, resource_matches
 from tokenlint.k8s.reach import Reach, Reaches, reach_of, subjects
-from tokenlint.resources import FileOrigin, Resource, resources_of
-from tokenlint.yamlread import parse_stream
+from tokenlint.resources.resource import FileOrigin, Resource, resources_of
+from tokenlint.yaml.reader import parse_stream
 
 
 def load(text: str) -> list[Resource]:

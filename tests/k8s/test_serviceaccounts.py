@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.serviceaccounts import TokenSource, account_of, projected_tokens, token_mount
 from tokenlint.k8s.workloads import Workload, workload_of
-from tokenlint.resources import FileOrigin, Resource, resources_of
-from tokenlint.yamlread import parse_stream
+from tokenlint.resources.resource import FileOrigin, Resource, resources_of
+from tokenlint.yaml.reader import parse_stream
 
 
 def load(text: str) -> list[Resource]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tokenlint.k8s.workloads import pod_spec_path, slim_for_index, workload_of
-from tokenlint.resources import FileOrigin, Resource, resources_of
-from tokenlint.yamlread import parse_stream
+from tokenlint.resources.resource import FileOrigin, Resource, resources_of
+from tokenlint.yaml.reader import parse_stream
 
 
 def resource(text: str) -> Resource:

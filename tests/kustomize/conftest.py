@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.kustomize.render import Kustomize, find_kustomize
+from tokenlint.inputs.kustomize.render import Kustomize, find_kustomize
 
 TREES = Path(__file__).parent / "trees"
 

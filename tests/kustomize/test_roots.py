@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import LintOptions, LintResult, lint
-from tokenlint.kustomize.render import Kustomize, RenderFailed, render
-from tokenlint.registry import load_rules
-from tokenlint.scope import ChangeScope
-from tokenlint.sources import discover
+from tokenlint.engine.run import LintOptions, LintResult, lint
+from tokenlint.engine.scope import ChangeScope
+from tokenlint.inputs.discover import discover
+from tokenlint.inputs.kustomize.render import Kustomize, RenderFailed, render
+from tokenlint.rulekit.registry import load_rules
 
 
 def run(*paths: str, select: tuple[str, ...] = ()) -> LintResult:

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import LintResult, lint
+from tokenlint.engine.run import LintResult, lint
+from tokenlint.inputs.discover import discover
 from tokenlint.model import Finding
-from tokenlint.registry import load_rules
-from tokenlint.rule import RULE_ID
-from tokenlint.sources import discover
+from tokenlint.rulekit.registry import load_rules
+from tokenlint.rulekit.rule import RULE_ID
 
 RULES_DIR = Path(__file__).parent
 FIXTURE_SUFFIXES = (".yaml", ".yml")

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tokenlint.cli import app
-from tokenlint.engine import LintResult, lint
-from tokenlint.registry import load_rules
-from tokenlint.resources import FileOrigin, Stream
-from tokenlint.rule import Rule
+from tokenlint.engine.run import LintResult, lint
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.registry import load_rules
+from tokenlint.rulekit.rule import Rule
 
 RULES_DIR = Path(__file__).parent
 PAGES_DIR = Path(__file__).parents[2] / "rules"

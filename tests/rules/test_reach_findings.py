@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tokenlint.engine import lint
+from tokenlint.engine.run import lint
+from tokenlint.inputs.discover import discover
 from tokenlint.model import Finding, Severity
-from tokenlint.registry import load_rules
-from tokenlint.resources import FileOrigin, Stream
-from tokenlint.sources import discover
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.registry import load_rules
 
 HERE = Path(__file__).parent
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokenlint.engine import LintOptions, lint
+from tokenlint.engine.run import LintOptions, lint
 from tokenlint.model import Finding
-from tokenlint.registry import load_rules
-from tokenlint.resources import FileOrigin, Stream
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.registry import load_rules
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

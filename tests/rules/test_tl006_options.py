@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tokenlint.engine import LintOptions, lint
-from tokenlint.registry import load_rules
-from tokenlint.resources import FileOrigin, Stream
+from tokenlint.engine.run import LintOptions, lint
+from tokenlint.resources.resource import FileOrigin, Stream
+from tokenlint.rulekit.registry import load_rules
 
 POD = """\
 apiVersion: v1

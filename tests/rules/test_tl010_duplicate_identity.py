@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tokenlint.engine import lint
-from tokenlint.registry import load_rules
-from tokenlint.sources import discover
+from tokenlint.engine.run import lint
+from tokenlint.inputs.discover import discover
+from tokenlint.rulekit.registry import load_rules
 
 ROLE = """\
 apiVersion: rbac.authorization.k8s.io/v1

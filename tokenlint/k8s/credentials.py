@@ -36,8 +36,8 @@ from dataclasses import replace
 from typing import Any
 
 from tokenlint.model import Credential, CredentialKind, FieldPath
-from tokenlint.resources import Resource, is_kubeconfig
-from tokenlint.yamlread import Document, iter_stream
+from tokenlint.resources.resource import Resource, is_kubeconfig
+from tokenlint.yaml.reader import Document, iter_stream
 
 LEGACY_ISSUER = "kubernetes/serviceaccount"
 """The issuer of every Secret-based token (``legacy.go`` in Kubernetes' serviceaccount package)."""

@@ -21,7 +21,7 @@ from tokenlint.k8s.bootstrap import KUBE_SYSTEM, control_plane_accounts
 from tokenlint.k8s.serviceaccounts import account_of
 from tokenlint.k8s.workloads import workload_of
 from tokenlint.model import Finding, ResourceRef, Severity
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 BOOTSTRAPPING_LABEL = "kubernetes.io/bootstrapping"
 BOOTSTRAPPING_VALUE = "rbac-defaults"

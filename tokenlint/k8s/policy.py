@@ -13,7 +13,7 @@ import enum
 from collections.abc import Iterator
 from typing import Any
 
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 ALL = "*"
 ROLE_KINDS = frozenset({"Role", "ClusterRole"})

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from tokenlint.index import BundleIndex
 from tokenlint.k8s import bootstrap
 from tokenlint.k8s.bootstrap import BuiltinRole
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.labels import Selector, parse_selector
 from tokenlint.k8s.policy import ALL, read_only_url, strings, written_rules
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 CLUSTER_ADMIN = "cluster-admin"

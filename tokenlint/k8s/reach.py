@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.rbac import Grant, RoleKey, Roles, RoleView
 from tokenlint.k8s.serviceaccounts import AccountKey, TokenMount, token_mount
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import Related, Severity
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 SA_USER_PREFIX = "system:serviceaccount:"
 SA_GROUP = "system:serviceaccounts"

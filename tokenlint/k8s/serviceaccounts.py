@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokenlint.admission import cel_string
-from tokenlint.index import BundleIndex
+from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.workloads import Workload
 from tokenlint.model import FieldPath
-from tokenlint.resources import Resource
+from tokenlint.resources.resource import Resource
 
 DEFAULT_ACCOUNT = "default"
 DEFAULT_NAMESPACE = "default"

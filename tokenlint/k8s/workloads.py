@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokenlint.model import FieldPath
-from tokenlint.resources import Resource
-from tokenlint.yamlread import YMap, YSeq
+from tokenlint.resources.resource import Resource
+from tokenlint.yaml.reader import YMap, YSeq
 
 TEMPLATE_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"})
 _TEMPLATE_SPEC: FieldPath = ("spec", "template", "spec")

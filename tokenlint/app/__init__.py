@@ -1,0 +1,1 @@
+"""The application layer the commands share: configuration and the wiring of one run."""

@@ -1,0 +1,1 @@
+"""One lint run: parse, cache, run the rules, suppress, baseline, changed-only; never prints."""

@@ -1,0 +1,1 @@
+"""Helm charts as inputs: options, rendering with real Helm, and the map back to template lines."""

@@ -1,0 +1,1 @@
+"""Kubernetes resources built from positioned documents: identity, namespace, origin."""

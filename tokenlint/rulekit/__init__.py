@@ -1,0 +1,1 @@
+"""The rule interface, its shared rule shapes, custom YAML rules and the registry that loads rules."""

@@ -1,0 +1,1 @@
+"""The positioned YAML reader: plain data that remembers where every node stood."""
