@@ -226,3 +226,14 @@ class Credential:
     issued: int | None = None
     expires: int | None = None
     user: str | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the run did not lint and says so (a GitOps source it does not fetch);
+    informational: it never changes the exit status."""
+
+    path: str
+    line: int | None
+    column: int | None
+    message: str

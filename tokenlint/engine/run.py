@@ -23,10 +23,10 @@ from tokenlint.engine import suppress
 from tokenlint.engine.cache import FileCache, FileRecord
 from tokenlint.engine.focus import focus
 from tokenlint.engine.suppress import Declared, RunsAs, SuppressOptions
-from tokenlint.k8s import credentials, defaults, shape
+from tokenlint.k8s import credentials, defaults, gitops, shape
 from tokenlint.k8s.index import BundleIndex
 from tokenlint.k8s.workloads import slim_for_index, workload_of
-from tokenlint.model import FieldPath, Finding, InputError, Location, Severity
+from tokenlint.model import FieldPath, Finding, InputError, Location, Notice, Severity
 from tokenlint.resources.resource import Resource, Stream, is_object, resources_of, shaped_by
 from tokenlint.rulekit.registry import RuleSet
 from tokenlint.rulekit.rule import Context, ResourceRule, Rule
@@ -61,6 +61,7 @@ class LintResult:
 
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     resources: int = 0
@@ -167,7 +168,7 @@ class _Run:
                     continue
                 self.result.resources += 1
                 self._check_resource(resource)
-                if BundleIndex.wants(resource):
+                if BundleIndex.wants(resource) or gitops.is_gitops(resource):
                     workload = workload_of(resource)
                     if workload is not None:
                         slim_for_index(workload)
@@ -217,6 +218,8 @@ class _Run:
             self.result.errors.append(InputError(place.path, place.line, place.column, message))
 
     def finish(self) -> LintResult:
+        everything = [self.base, *self.bundles.values()]
+        self.result.notices = gitops.notices(r for resources in everything for r in resources)
         self._check_bundle(self.base, own=None)
         for resources in self.bundles.values():
             self._check_bundle(self.base + resources, own=resources)

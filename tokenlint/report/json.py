@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from tokenlint import __version__
-from tokenlint.model import Finding, InputError, Location, Related, ResourceRef, Severity
+from tokenlint.model import Finding, InputError, Location, Notice, Related, ResourceRef, Severity
 from tokenlint.report.result import Report
 
 JSON_VERSION = 1
@@ -66,7 +66,7 @@ class _Pieces:
         return data
 
 
-def error_json(error: InputError) -> dict[str, Any]:
+def error_json(error: InputError | Notice) -> dict[str, Any]:
     return {"path": error.path, "line": error.line, "column": error.column, "message": error.message}
 
 
@@ -78,5 +78,7 @@ def format_json(report: Report) -> str:
         "findings": [pieces.finding(f) for f in report.visible()],
         "errors": [error_json(e) for e in report.result.errors],
     }
+    if report.result.notices:  # optional: what the run did not lint (GitOps sources)
+        payload["notices"] = [error_json(n) for n in report.result.notices]
     # Compact: the C encoder is ten times faster than the indenting one on large reports.
     return json.dumps(payload, separators=(",", ":")) + "\n"

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tokenlint import __version__
-from tokenlint.model import Finding, InputError, Location, Related, ResourceRef, Severity, Suppression
+from tokenlint.model import Finding, InputError, Location, Notice, Related, ResourceRef, Severity, Suppression
 from tokenlint.report.result import Report
 from tokenlint.rulekit.rule import RuleMeta
 
@@ -265,8 +265,9 @@ class _Writer:
             data["location"] = self.location(suppression.location)
         return data
 
-    def error(self, error: InputError) -> dict[str, Any]:
-        data: dict[str, Any] = {"level": "error", "message": {"text": error.message}}
+    def error(self, error: InputError | Notice) -> dict[str, Any]:
+        level = "note" if isinstance(error, Notice) else "error"
+        data: dict[str, Any] = {"level": level, "message": {"text": error.message}}
         if error.path:
             physical: dict[str, Any] = {"artifactLocation": self.artifact(error.path)}
             if error.line:
@@ -278,6 +279,7 @@ class _Writer:
         findings = self.report.result.findings
         kept = _most_severe(findings, MAX_RESULTS)
         notifications = [self.error(e) for e in self.report.result.errors]
+        notifications += [self.error(n) for n in self.report.result.notices]
         if len(kept) < len(findings):
             left_out = len(findings) - len(kept)
             notifications.append(

@@ -73,6 +73,8 @@ def summary(report: Report) -> str:
     )
     if result.skipped:
         line += f"; {_plural(result.skipped, 'document')} without apiVersion/kind skipped"
+    if result.notices:
+        line += f"; {_plural(len(result.notices), 'GitOps source')} not linted"
     return line
 
 
@@ -82,7 +84,10 @@ def format_text(report: Report) -> str:
     for error in report.result.errors:
         where = error.path + (f":{error.line}:{error.column or 1}" if error.line else "")
         out.append(f"{where}: {_paint('error', _COLORS[Severity.HIGH], color)} {error.message}")
-    if report.result.errors:
+    for notice in report.result.notices:
+        where = notice.path + (f":{notice.line}:{notice.column or 1}" if notice.line else "")
+        out.append(f"{where}: note {notice.message}")
+    if report.result.errors or report.result.notices:
         out.append("")
     findings = report.visible()
     for path, group in groupby(findings, key=lambda f: f.location.path):
