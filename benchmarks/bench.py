@@ -5,15 +5,17 @@ The floor is what ruamel.yaml's C event parser needs just to read the same bytes
 target is a whole tokenlint run (interpreter start-up included) within 2x that floor,
 memory under 600 MB for 50,000 documents, and time linear in documents.
 
-usage: bench.py CORPUS_DIR [--repeat N] [--sizes 10000,50000] [--keep DIR]
+usage: bench.py CORPUS_DIR [--repeat N] [--sizes 10000,50000] [--keep DIR] [--charts CHARTS_DIR]
 
 CORPUS_DIR is a folder of rendered charts (such as the project's shared corpus
 ``rendered/``); bundles of N documents are made from it with ``make_bundle.py``
 found beside it (``CORPUS_DIR/../make_bundle.py``) or given with ``--make-bundle``.
 Runs use ``--no-cache`` so that every run parses everything.
 
-Two more cases measure the other features: a Helm chart of 30 templates rendered by
-the embedded SDK and linted (target: well under a second), and the RBAC bundle of
+More cases measure the other features: a Helm chart of 30 templates rendered by the
+embedded SDK and linted (target: well under a second), with ``--charts`` every chart
+folder of CHARTS_DIR (such as the project's shared ``charts/``) in one run, and the RBAC
+bundle of
 ``make_rbac_bundle.py`` (5,000 service accounts and bindings, 10,000 workloads) with
 and without the reach rules (target: they add at most 30%). The pre-commit cache has
 its own script, ``precommit_cache.py``.
@@ -175,6 +177,17 @@ def chart_case(folder: Path, repeat: int) -> None:
     print(f"\nchart of 30 templates: tokenlint lint {whole:.2f} s (start-up alone {startup:.2f} s)")
 
 
+def charts_case(charts: Path) -> None:
+    """Every chart of a folder of real charts in one run: one rendering process for all."""
+    wall, peak, code, out = _run([*LINT, str(charts)])
+    report = json.loads(out) if out.strip() else {"findings": [], "errors": []}
+    count = sum(1 for chart in charts.rglob("Chart.yaml") if chart.parent.parent.name != "charts")
+    print(
+        f"\nall charts of {charts} ({count} chart folders) in one run: {wall:.1f} s, peak {peak:.0f} MB, "
+        f"exit {code}, {len(report['findings'])} findings, {len(report['errors'])} errors"
+    )
+
+
 def rbac_case(folder: Path, repeat: int) -> None:
     out = folder / "rbac"
     if not out.exists():
@@ -208,7 +221,8 @@ def main() -> int:
     parser.add_argument("--make-bundle", type=Path, help="make_bundle.py (default: beside the corpus folder)")
     parser.add_argument("--keep", type=Path, help="folder for generated bundles (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
-    parser.add_argument("--skip", default="", help="comma-separated cases to skip: chart, rbac")
+    parser.add_argument("--charts", type=Path, help="also lint every chart folder of this folder in one run")
+    parser.add_argument("--skip", default="", help="comma-separated cases to skip: corpus, chart, rbac")
     args = parser.parse_args()
 
     script = args.make_bundle or args.corpus.resolve().parent / "make_bundle.py"
@@ -216,13 +230,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        cases = [("corpus", [args.corpus])]
+        cases = [] if "corpus" in args.skip else [("corpus", [args.corpus])]
         cases += [(f"bundle-{n}", [make_bundle(script, n, folder)]) for n in sizes]
         results = [measure(name, paths, args.repeat, []) for name, paths in cases]
         if "chart" not in args.skip:
             chart_case(folder, args.repeat)
         if "rbac" not in args.skip:
             rbac_case(folder, args.repeat)
+        if args.charts:
+            charts_case(args.charts)
 
     print(f"{'case':<14}{'docs':>8}{'floor s':>10}{'floor+py s':>12}{'tokenlint s':>13}{'ratio':>8}{'peak MB':>10}")
     for m in results:

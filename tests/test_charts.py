@@ -176,3 +176,31 @@ def test_a_separator_glued_by_whitespace_trimming_splits_documents_as_helm_does(
         ("TL003", "helm/charts/glued/templates/roles.yaml", 13, 14, "Role default/writer"),
     ]
     assert (result.resources, result.errors) == (2, [])
+
+
+def test_a_failing_scenario_and_a_template_that_is_not_yaml_silence_nothing_else() -> None:
+    # The default values lack the image that deployment.yaml requires; the ci/ scenario
+    # sets it. settings.yaml renders text that is not YAML. Each is an error with its
+    # file and line; everything else is linted, with its cross-file findings.
+    result = run("helm/charts/partial")
+    assert [(e.path, e.line, e.column, e.message) for e in result.errors] == [
+        (
+            "helm/charts/partial/templates/deployment.yaml",
+            15,
+            21,
+            "execution error at (partial/templates/deployment.yaml:15:20): set image (values scenario default)",
+        ),
+        (
+            "helm/charts/partial/templates/settings.yaml",
+            6,
+            3,
+            "YAML syntax error: mapping values are not allowed in this context",
+        ),
+    ]
+    scenario = ("ci/image-values.yaml",)
+    assert [(f.rule, f.location.path, f.location.line, f.scenarios) for f in result.findings] == [
+        ("TL005", "helm/charts/partial/templates/deployment.yaml", 11, scenario),
+        ("TL001", "helm/charts/partial/templates/deployment.yaml", 12, scenario),
+        ("TL201", "helm/charts/partial/templates/deployment.yaml", 12, scenario),
+        ("TL101", "helm/charts/partial/templates/rbac.yaml", 6, scenario),
+    ]

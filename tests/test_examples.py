@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +60,21 @@ def test_storefront_chart_findings_land_on_template_lines_and_its_ci_scenario_is
         ("TL201", f"{templates}/deployment.yaml", 17, ("default",)),
         ("TL101", f"{templates}/rbac.yaml", 7, ("default",)),
     ]
+
+
+def test_kustomize_example_reports_the_staging_overlay_in_its_base_and_the_hardened_overlay_is_clean() -> None:
+    if shutil.which("kustomize") is None and shutil.which("kubectl") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no kustomize or kubectl on PATH: CI must run the kustomize example")
+        pytest.skip("neither kustomize nor kubectl is installed")
+    result = run("examples/kustomize")
+    assert not result.errors
+    staging = ("examples/kustomize/overlays/staging",)
+    assert [(f.rule, f.location.path, f.location.line, f.scenarios, f.resource.display()) for f in result.findings] == [
+        ("TL005", "examples/kustomize/base/api.yaml", 16, staging, "Deployment acme-staging/staging-api"),
+        ("TL001", "examples/kustomize/base/api.yaml", 17, staging, "Deployment acme-staging/staging-api"),
+        ("TL201", "examples/kustomize/base/api.yaml", 17, staging, "Deployment acme-staging/staging-api"),
+        ("TL101", "examples/kustomize/base/rbac.yaml", 6, staging, "Role acme-staging/staging-api-config-reader"),
+    ]
+    hardened = run("examples/kustomize/overlays/prod-hardened")
+    assert (hardened.findings, hardened.errors, hardened.resources) == ([], [], 5)

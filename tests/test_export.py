@@ -361,9 +361,12 @@ def _expressions(node: Any) -> Iterator[str]:
 
 @pytest.mark.parametrize("output_format", list(ExportFormat))
 def test_golden_output(output_format: ExportFormat) -> None:
-    """Every rule, the example's custom rules and a trusted account, on a fixed day."""
+    """The exported rules, three that are not, the example's custom rules and a trusted account,
+    on a fixed day (a rule added later does not change it)."""
     options = ExportOptions(trusted_accounts=TRUSTED, today=date(2026, 1, 1))
-    text = export(all_rules(), output_format, options).replace(f"tokenlint {__version__} ", "tokenlint VERSION ")
+    chosen = {r.meta.id for r in EXPORTED} | {"TL005", "TL007", "TL201", "ORG001", "ORG002"}
+    rules = RuleSet(tuple(r for r in all_rules().rules if r.meta.id in chosen))
+    text = export(rules, output_format, options).replace(f"tokenlint {__version__} ", "tokenlint VERSION ")
     golden = HERE / f"golden-{output_format.value}.yaml"
     if os.environ.get("TOKENLINT_REGENERATE") == "1":
         golden.write_text(text, encoding="utf-8")

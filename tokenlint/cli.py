@@ -22,7 +22,7 @@ from tokenlint.engine.run import LintOptions, LintResult, lint
 from tokenlint.engine.scope import ChangeScope
 from tokenlint.engine.suppress import SuppressOptions, rule_names
 from tokenlint.inputs.discover import discover, display_path
-from tokenlint.inputs.helm.options import RenderOptions
+from tokenlint.inputs.helm.options import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, RenderOptions
 from tokenlint.model import InputError, Severity
 from tokenlint.report import FORMATTERS
 from tokenlint.report.result import Report
@@ -178,6 +178,13 @@ KubeVersionOption = Annotated[
 HelmOption = Annotated[
     Optional[Path], typer.Option("--helm", help="Render charts with this helm binary instead of the embedded SDK.")
 ]
+RenderTimeoutOption = Annotated[
+    float,
+    typer.Option("--render-timeout", min=0.1, help="Seconds one render of a chart may take before it is given up."),
+]
+RenderMemoryOption = Annotated[
+    int, typer.Option("--render-memory", min=256, help="Megabytes of memory Helm may use to render a chart.")
+]
 KustomizeOption = Annotated[
     Optional[Path],
     typer.Option(
@@ -302,6 +309,8 @@ def lint_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
     kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
     baseline_file: Annotated[
@@ -348,7 +357,16 @@ def lint_command(
         threshold = Severity.parse(fail_on)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     cache = None if no_cache else cache_dir or default_directory()
     if changed_only:
         inputs, scope = (context or ["."]), ChangeScope.of(paths)
@@ -406,11 +424,22 @@ def baseline_create_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
     kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Write the fingerprints of the current unsuppressed findings to FILE, for --baseline."""
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     result, _ = _lint(paths, config_file, select, ignore, render, kustomize=kustomize)
     if result.errors:
         # A baseline of a partial run would hide nothing of the inputs that failed.
@@ -443,6 +472,8 @@ def fix_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
     config_file: ConfigOption = None,
 ) -> None:
     """Close the links that are safe to close in plain manifests; say what needs a person."""
@@ -450,7 +481,16 @@ def fix_command(
     from tokenlint.fix.show import describe
     from tokenlint.fix.write import unified_diff, write_plan
 
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     digests: dict[str, str] = {}
     result, rules = _lint(paths, config_file, select, ignore, render, observe=_remember_digests(digests))
     advice = {rule.meta.id: rule.meta.fix_advice for rule in rules.rules if rule.meta.fix_advice}
@@ -482,11 +522,22 @@ def paths_command(
     release_name: ReleaseNameOption = None,
     kube_version: KubeVersionOption = None,
     helm: HelmOption = None,
+    render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
+    render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
     kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Show, per service account, what its token reaches and which workloads carry it."""
-    render = RenderOptions(tuple(values), tuple(set_values), release_name, namespace, kube_version, helm)
+    render = RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
     config = _config(config_file)
     from tokenlint.report.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
     from tokenlint.report.pathsview import collect

@@ -1,7 +1,7 @@
 """A stand-in for the `helm` binary: implements `helm template` with the Helm SDK.
 
 It prints what `helm template` prints: each document under `---` and `# Source:`,
-sorted by kind in Helm's install order, so the binary path of tokenlint.helm is tested
+sorted by kind in Helm's install order, so the binary path of tokenlint.inputs.helm.render is tested
 against the same output shape a real binary gives (documents of one template may be
 scattered). Errors go to stderr as "Error: ..." with exit status 1.
 """

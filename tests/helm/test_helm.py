@@ -27,7 +27,6 @@ from tokenlint.inputs.helm.render import (
 
 HERE = Path(__file__).parent
 CHARTS = HERE / "charts"
-FAKE_HELM = HERE / "fake_helm.py"
 
 
 def rline(template: RenderedTemplate, needle: str, nth: int = 0) -> int:
@@ -46,18 +45,6 @@ def render_one(chart: Path, options: RenderOptions | None = None, scenario: str 
     renders, errors = render_chart(chart, options or RenderOptions())
     assert errors == []
     return next(r for r in renders if r.scenario == scenario)
-
-
-@pytest.fixture
-def helm_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A `helm` executable on PATH that implements `helm template` with the SDK."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    helm = bindir / "helm"
-    helm.write_text(f"#!{sys.executable}\n" + FAKE_HELM.read_text(encoding="utf-8"), encoding="utf-8")
-    helm.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}:{Path(sys.executable).parent}")
-    return helm
 
 
 # ----------------------------------------------------------------- discovery
@@ -107,11 +94,28 @@ def test_keys_written_in_the_template_get_their_template_line() -> None:
     assert dep.locate(rline(dep, "serviceAccountName"), path) == (21, None)
 
 
-def test_keys_from_named_templates_fall_back_to_kind_with_a_note() -> None:
+def test_keys_from_named_templates_point_at_the_line_that_writes_their_block_with_a_note() -> None:
+    # serviceaccount.yaml line 6 is `labels:`, followed by the include of the labels.
     sa = by_name(render_one(CHARTS / "webapp"), "templates/serviceaccount.yaml")
     line, note = sa.locate(rline(sa, "app.kubernetes.io/name"), ("metadata", "labels", "app.kubernetes.io/name"))
-    assert line == 3
-    assert note == "exact line of app.kubernetes.io/name not found in template; showing the line of kind:"
+    assert line == 6
+    assert note == (
+        "exact line of app.kubernetes.io/name not found in template; showing the line that writes the block holding it"
+    )
+    # The selector's labels come from the include under `matchLabels:` (line 10).
+    dep = by_name(render_one(CHARTS / "webapp"), "templates/deployment.yaml")
+    path = ("spec", "selector", "matchLabels", "app.kubernetes.io/name")
+    assert dep.locate(rline(dep, "app.kubernetes.io/name", 1), path)[0] == 10
+
+
+def test_the_block_holding_a_key_may_be_a_list_under_its_key_at_the_same_indentation() -> None:
+    from tokenlint.inputs.helm.linemap import NOTE_ENCLOSING, Locator
+
+    rendered = "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: b\n"
+    # Rendered lines 2 and 3 have markers (template lines 10 and 11); the item does not.
+    locator = Locator(rendered, None, {2: 10, 3: 11})
+    path = ("spec", "containers", 0, "image")
+    assert locator.locate(5, path) == (11, NOTE_ENCLOSING.format(key="image"))
 
 
 def test_rendered_text_carries_no_markers() -> None:
@@ -391,9 +395,10 @@ def test_template_text_included_from_another_file_is_not_attributed_to_it(tmp_pa
     )
     lst = by_name(render_one(chart), "list.yaml")
     assert lst.method == "markers"
-    # "name: cfg" comes from cm.yaml line 4; in list.yaml it is not literal.
+    # "name: cfg" comes from cm.yaml line 4; in list.yaml it is not literal: the line
+    # that includes it is list.yaml's line 4.
     line, note = lst.locate(rline(lst, "name: cfg"), ("items", 0, "metadata", "name"))
-    assert (line, note is not None) == (2, True)
+    assert (line, note is not None) == (4, True)
 
 
 def test_no_marker_inside_actions_or_defines() -> None:

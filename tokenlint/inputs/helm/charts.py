@@ -2,7 +2,7 @@
 
 Every finding on a rendered resource must point into the template the user edits, so
 each rendered template becomes a stream whose :class:`TemplateOrigin` maps positions in
-the rendered text back to template lines (see :mod:`tokenlint.helm`). The rendered
+the rendered text back to template lines (see :mod:`tokenlint.inputs.helm.render`). The rendered
 line is kept only as a debugging field of the location.
 """
 
@@ -70,7 +70,7 @@ def chart_streams(chart: Path, options: RenderOptions) -> Iterator[Stream | Inpu
     named = len(options.scenario_names(scenarios(chart))) > 1
     for error in errors:
         suffix = f" (values scenario {error.scenario})" if named and error.scenario else ""
-        yield InputError(error.path, error.line, None, f"{error.message}{suffix}")
+        yield InputError(error.path, error.line, error.column, f"{error.message}{suffix}")
     for render in renders:
         bundle = f"{render.chart_path}#{render.scenario}"
         for template in render.templates:

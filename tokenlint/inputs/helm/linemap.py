@@ -15,7 +15,7 @@ point into the template. Two techniques, the first preferred:
   searched in the template source by indentation. This is a heuristic, used only as a
   fallback.
 
-Nothing here runs Helm; :mod:`tokenlint.helm` does, and builds locators from these
+Nothing here runs Helm; :mod:`tokenlint.inputs.helm.render` does, and builds locators from these
 pieces.
 """
 
@@ -47,6 +47,7 @@ _ACTION_WORD = re.compile(r"\{\{-?\s*(/\*)?\s*([A-Za-z]*)")
 NOTE_KIND_FALLBACK = "exact line of {key} not found in template; showing the line of kind:"
 NOTE_UNRESOLVED = "line could not be resolved"
 NOTE_INCLUDE = "resource produced by a named template; showing the line that includes it"
+NOTE_ENCLOSING = "exact line of {key} not found in template; showing the line that writes the block holding it"
 
 
 def _scan_actions(line: str, state: _ScanState) -> None:
@@ -278,6 +279,7 @@ class Locator:
         self._markers = markers
         self._source_lines = source.splitlines() if source is not None else None
         rlines = rendered.splitlines()
+        self._rlines = rlines
         self._rdocs = _split_docs(rlines)
         self._rdoc_starts = [d.start for d in self._rdocs]
         self._tdocs = _split_docs(self._source_lines) if self._source_lines is not None else []
@@ -324,8 +326,31 @@ class Locator:
         hits = [i for i, ln in enumerate(self._source_lines) if _INCLUDE_LINE.match(ln)]
         return hits[0] + 1 if len(hits) == 1 else None
 
+    def _enclosing(self, rline: int, doc_start: int) -> int | None:
+        """Template line of the closest key above ``rline`` that holds it and has a marker.
+
+        A key that a named template or a ``toYaml`` block wrote has no marker, but the
+        key holding it usually has: ``spec: {{- include "app.pod" . | nindent 6 }}`` is
+        the template line that wrote the whole pod spec. Ancestors are the lines above
+        with less indentation (or the same, for a ``- `` item under its key).
+        """
+        assert self._markers is not None
+        indent, item = _indent(self._rlines[rline - 1]), self._rlines[rline - 1].lstrip(" ").startswith("- ")
+        for r in range(rline - 1, doc_start, -1):
+            text = self._rlines[r - 1]
+            stripped = text.lstrip(" ")
+            if not stripped or stripped.startswith("#"):
+                continue
+            ind = _indent(text)
+            if ind < indent or (item and ind == indent and not stripped.startswith("- ")):
+                line = self._markers.get(r)
+                if line is not None:
+                    return line
+                indent, item = ind, stripped.startswith("- ")
+        return None
+
     def locate(self, rline: int, path: FieldPath) -> LocateResult:
-        """See :class:`tokenlint.helm.RenderedTemplate` ``locate``."""
+        """See :class:`tokenlint.inputs.helm.render.RenderedTemplate` ``locate``."""
         if path and self._markers is not None:
             line = self._markers.get(rline)
             if line is not None:
@@ -333,6 +358,11 @@ class Locator:
         doc_idx = self._rdoc_index(rline)
         if doc_idx is None:
             return None, NOTE_UNRESOLVED
+        if path and self._markers is not None:
+            enclosing = self._enclosing(rline, self._rdocs[doc_idx].start)
+            if enclosing is not None:
+                key = next((p for p in reversed(path) if isinstance(p, str)), "the field")
+                return enclosing, NOTE_ENCLOSING.format(key=key)
         if path and self._markers is None and self._source_lines is not None:
             tdoc = self._template_doc(doc_idx)
             if tdoc is not None:

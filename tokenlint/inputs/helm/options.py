@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MEMORY_MB = 2048
+
 
 @dataclass(frozen=True)
 class RenderOptions:
@@ -13,6 +16,9 @@ class RenderOptions:
     ``scenario_values`` are values files that are each rendered as a scenario of their
     own, beside the default values and the chart's ``ci/*-values.yaml`` files (from the
     configuration's per-chart ``values``).
+
+    ``timeout_s`` and ``memory_mb`` bound each render: a chart is untrusted input, and
+    one that loops or allocates without end must cost at most this, never the run.
     """
 
     values: tuple[Path, ...] = ()
@@ -22,6 +28,8 @@ class RenderOptions:
     kube_version: str | None = None
     helm_binary: Path | None = None
     scenario_values: tuple[Path, ...] = ()
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
 
     def scenario_names(self, chart_scenarios: list[str]) -> list[str]:
         """Every scenario a chart is rendered for: its own, then the configured files."""

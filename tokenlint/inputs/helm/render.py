@@ -1,15 +1,9 @@
 """Render Helm charts with real Helm and map the output back to template files.
 
-Raw templates are not YAML, so charts are rendered, never parsed file by file. Two
-renderers run the same Helm code:
-
-* the Helm SDK embedded by ``helm-python-sdk`` (in process, a few milliseconds per
-  render, no binary to install or keep in step) — the default whenever it imports;
-* a ``helm`` binary (``--helm PATH``, or ``helm`` on PATH when the SDK is absent),
-  driven as ``helm template``.
-
-Neither touches a cluster or the network: dependencies must already be in
-``charts/`` (a missing one is an input error, never fetched).
+Raw templates are not YAML, so charts are rendered, never parsed file by file, by real
+Helm under a time and memory limit (:mod:`tokenlint.inputs.helm.process`). Nothing touches a
+cluster or the network: dependencies must already be in ``charts/`` (a missing one is an
+input error, never fetched).
 
 Each chart is rendered once per values scenario: the default values, plus each
 chart-testing file ``ci/*-values.yaml``. Values are applied in this order, later
@@ -17,7 +11,7 @@ winning: the chart's own ``values.yaml``, ``--values`` files, the scenario file,
 then ``--set`` expressions.
 
 To point findings at template lines, a second render of a marked copy of the chart
-is read back (see :mod:`tokenlint.helmmap`); its output is only used for positions,
+is read back (see :mod:`tokenlint.inputs.helm.linemap`); its output is only used for positions,
 and only where it lines up with the real render.
 """
 
@@ -25,11 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import re
-import shutil
-import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable
@@ -39,6 +30,7 @@ from typing import Any
 
 from tokenlint.inputs.helm.linemap import FieldPath, Locator, insert_markers, read_markers, same_shape
 from tokenlint.inputs.helm.options import RenderOptions
+from tokenlint.inputs.helm.process import RenderFailed, RenderLimit, pick_renderer, renderer_name
 from tokenlint.inputs.helm.split import normalize
 from tokenlint.inputs.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, format_size, read_input
 from tokenlint.yaml.reader import parse_stream
@@ -53,10 +45,6 @@ __all__ = [
     "renderer_name",
     "scenarios",
 ]
-
-DEFAULT_RELEASE_NAME = "release-name"  # what `helm template` uses without a name
-DEFAULT_NAMESPACE = "default"
-_BINARY_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True)
@@ -92,10 +80,7 @@ class HelmError:
     line: int | None
     message: str
     scenario: str | None = None
-
-
-class _RenderFailed(Exception):
-    """Helm refused to render; carries Helm's message."""
+    column: int | None = None
 
 
 # --------------------------------------------------------------------------- charts
@@ -141,7 +126,7 @@ def _tgz_members(tgz: Path) -> dict[str, bytes]:
             if name.is_absolute() or ".." in name.parts:
                 continue  # never trust archive paths outside the chart
             if member.size > DEFAULT_MAX_FILE_SIZE:  # a sparse or highly compressed giant
-                raise _RenderFailed(
+                raise RenderFailed(
                     f"{name}: {format_size(member.size)}, above the limit of {format_size(DEFAULT_MAX_FILE_SIZE)}"
                 )
             handle = archive.extractfile(member)
@@ -155,7 +140,7 @@ def _tgz_top(files: dict[str, bytes]) -> str:
     for top in sorted(tops):
         if f"{top}/Chart.yaml" in files:
             return top
-    raise _RenderFailed("archive holds no Chart.yaml")
+    raise RenderFailed("archive holds no Chart.yaml")
 
 
 def scenarios(chart: Path) -> list[str]:
@@ -165,7 +150,7 @@ def scenarios(chart: Path) -> list[str]:
         try:
             files = _tgz_members(chart)
             top = _tgz_top(files)
-        except (OSError, tarfile.TarError, _RenderFailed):
+        except (OSError, tarfile.TarError, RenderFailed):
             return ["default"]
         prefix = f"{top}/ci/"
         found = [p[len(top) + 1 :] for p in files if p.startswith(prefix) and "/" not in p[len(prefix) :]]
@@ -206,7 +191,7 @@ class _Tree:
                         if handle is not None:
                             inner[str(p)] = handle.read()
             top = _tgz_top(inner)
-        except (tarfile.TarError, _RenderFailed):
+        except (tarfile.TarError, RenderFailed):
             self.files[f"{charts_dir}/{name}"] = data
             self.display[f"{charts_dir}/{name}"] = shown
             return
@@ -235,7 +220,7 @@ def _read_tree(chart: Path) -> _Tree:
             try:  # before Helm reads the chart: a FIFO or /dev/zero there would hang it
                 data = read_input(full, text=False)
             except ReadRefused as refused:
-                raise _RenderFailed(f"{rel}: {refused.message}") from None
+                raise RenderFailed(f"{rel}: {refused.message}") from None
             tree.add(rel, data, (chart / rel).as_posix())
     return tree
 
@@ -319,199 +304,11 @@ def _missing_dependencies(tree: _Tree, chart_path: str) -> list[HelmError]:
     return errors
 
 
-# --------------------------------------------------------------------------- values
-
-
-def _merge_maps(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Helm's ``mergeMaps`` for ``-f`` files: maps merge deeply, anything else replaces."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge_maps(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _overlay_set(base: Any, over: Any) -> Any:
-    """Apply one parsed ``--set`` expression the way ``strvals.ParseInto`` would.
-
-    Unlike ``-f`` merging, ``--set list[1]=x`` sets one element and keeps the others;
-    the parser returns padding ``None`` for the untouched indices.
-    """
-    if isinstance(over, dict) and isinstance(base, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = _overlay_set(out.get(key), value)
-        return out
-    if isinstance(over, list) and isinstance(base, list):
-        merged = list(base) + [None] * max(0, len(over) - len(base))
-        for i, value in enumerate(over):
-            if value is not None or i >= len(base):
-                merged[i] = _overlay_set(merged[i], value)
-        return merged
-    return over
-
-
 # --------------------------------------------------------------------------- errors
 
-_TEMPLATE_POS = re.compile(r"((?:[A-Za-z0-9_.-]+/)(?:charts/[A-Za-z0-9_.-]+/)*templates/[^\s:()\"]+):(\d+)")
+# Go's text/template names a place as file:line:column, the column counting bytes from 0.
+_TEMPLATE_POS = re.compile(r"((?:[A-Za-z0-9_.-]+/)(?:charts/[A-Za-z0-9_.-]+/)*templates/[^\s:()\"]+):(\d+)(?::(\d+))?")
 _SCHEMA_AT = re.compile(r"at '(/[^']*)'")
-
-
-def _clean(message: str) -> str:
-    message = message.strip()
-    if message.startswith("Error: "):
-        message = message[len("Error: ") :]
-    return "\n".join(line.rstrip() for line in message.splitlines())
-
-
-# --------------------------------------------------------------------------- renderers
-
-
-class _Renderer:
-    """Renders a chart at a path; returns Helm template name -> rendered text."""
-
-    name = "abstract"
-
-    def render(self, chart: Path, options: RenderOptions, values_files: list[Path]) -> dict[str, str]:
-        raise NotImplementedError
-
-
-class _SdkRenderer(_Renderer):
-    """The Helm SDK in process (``helm_python``)."""
-
-    name = "sdk"
-
-    def __init__(self) -> None:
-        import helm_python
-
-        self._helm = helm_python
-
-    def _values(self, options: RenderOptions, values_files: list[Path]) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for path in values_files:
-            try:
-                text = path.read_text(encoding="utf-8")
-                parsed = self._helm.values_from_yaml(text) if text.strip() else {}
-            except OSError as exc:
-                raise _RenderFailed(f"cannot read values file {path}: {exc.strerror}") from exc
-            except self._helm.HelmError as exc:
-                raise _RenderFailed(f"{path}: {_clean(str(exc))}") from exc
-            merged = _merge_maps(merged, parsed or {})
-        for expression in options.set_values:
-            try:
-                merged = _overlay_set(merged, self._helm.parse_set_string(expression))
-            except self._helm.HelmError as exc:
-                raise _RenderFailed(f"--set {expression}: {_clean(str(exc))}") from exc
-        return merged
-
-    def render(self, chart: Path, options: RenderOptions, values_files: list[Path]) -> dict[str, str]:
-        helm = self._helm
-        values = self._values(options, values_files)
-        try:
-            with helm.Chart.load(chart) as loaded:
-                opts: dict[str, Any] = {
-                    "name": options.release_name or DEFAULT_RELEASE_NAME,
-                    "namespace": options.namespace or DEFAULT_NAMESPACE,
-                    "is_install": True,
-                }
-                if options.kube_version:
-                    opts["kube_version"] = options.kube_version
-                # Chart.render does not expose kube_version, but the C ABI's render
-                # options accept it (as `helm template --kube-version` does); call it
-                # directly through the package's own binding.
-                from helm_python import _native
-
-                payload = _native.call_string("helm_render", loaded._raw(), json.dumps(values), json.dumps(opts))
-        except helm.HelmError as exc:
-            raise _RenderFailed(_clean(str(exc))) from exc
-        rendered: dict[str, str] = json.loads(payload)
-        return rendered
-
-
-class _BinaryRenderer(_Renderer):
-    """A ``helm`` executable, run as ``helm template`` without cluster access."""
-
-    name = "binary"
-
-    def __init__(self, binary: Path) -> None:
-        self.binary = binary
-
-    def render(self, chart: Path, options: RenderOptions, values_files: list[Path]) -> dict[str, str]:
-        argv = [
-            str(self.binary),
-            "template",
-            options.release_name or DEFAULT_RELEASE_NAME,
-            str(chart),
-            # Pinned so the result never depends on the kubeconfig's current namespace.
-            "--namespace",
-            options.namespace or DEFAULT_NAMESPACE,
-        ]
-        for path in values_files:
-            argv += ["--values", str(path)]
-        for expression in options.set_values:
-            argv += ["--set", expression]
-        if options.kube_version:
-            argv += ["--kube-version", options.kube_version]
-        try:
-            proc = subprocess.run(argv, capture_output=True, timeout=_BINARY_TIMEOUT_S, check=False)
-        except OSError as exc:
-            raise _RenderFailed(f"cannot run {self.binary}: {exc.strerror}") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise _RenderFailed(f"{self.binary} template timed out") from exc
-        if proc.returncode != 0:
-            raise _RenderFailed(_clean(proc.stderr.decode("utf-8", "replace")) or f"helm exited {proc.returncode}")
-        return split_helm_output(proc.stdout.decode("utf-8", "replace"))
-
-
-_SOURCE = re.compile(r"^# Source: (.+?)\s*$")
-
-
-def split_helm_output(output: str) -> dict[str, str]:
-    """Group ``helm template`` output by its ``# Source:`` comments.
-
-    Helm sorts documents by kind, so one template's documents may be scattered; they
-    are gathered in output order and joined with ``---``. The ``# Source:`` lines are
-    dropped: they are Helm's, not the template's.
-    """
-    groups: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in output.splitlines(keepends=True):
-        if line.rstrip() == "---":
-            current = None
-            continue
-        m = _SOURCE.match(line)
-        if m and current is None:
-            current = groups.setdefault(m.group(1), [])
-            current.append("")
-            continue
-        if current is not None:
-            current[-1] += line
-    return {name: "---\n".join(d if d.endswith("\n") else d + "\n" for d in docs) for name, docs in groups.items()}
-
-
-def _pick_renderer(options: RenderOptions) -> _Renderer:
-    if options.helm_binary is not None:
-        return _BinaryRenderer(options.helm_binary)
-    try:
-        return _SdkRenderer()
-    except ImportError:
-        pass
-    found = shutil.which("helm")
-    if found is None:
-        raise _RenderFailed(
-            "cannot render Helm charts: install helm-python-sdk or put a `helm` binary on PATH (--helm)"
-        )
-    return _BinaryRenderer(Path(found))
-
-
-def renderer_name(options: RenderOptions) -> str:
-    """Which renderer ``render_chart`` would use: "sdk", "binary" or "none"."""
-    try:
-        return _pick_renderer(options).name
-    except _RenderFailed:
-        return "none"
 
 
 # --------------------------------------------------------------------------- rendering
@@ -526,11 +323,12 @@ def _is_manifest(helm_name: str) -> bool:
 
 def _error_from(message: str, paths: dict[str, str], tree: _Tree, chart_path: str, scenario: str) -> HelmError:
     m = _TEMPLATE_POS.search(message)
-    if m and m.group(1) in paths:
-        rel = paths[m.group(1)]
-        return HelmError(tree.display.get(rel, rel), int(m.group(2)), message, scenario)
-    if m:  # a template Helm knows but we could not map: keep Helm's name
-        return HelmError(f"{chart_path}/{m.group(1).split('/', 1)[-1]}", int(m.group(2)), message, scenario)
+    if m:
+        rel = paths.get(m.group(1))
+        # A template Helm knows but we could not map keeps Helm's name.
+        shown = tree.display.get(rel, rel) if rel else f"{chart_path}/{m.group(1).split('/', 1)[-1]}"
+        column = int(m.group(3)) + 1 if m.group(3) else None
+        return HelmError(shown, int(m.group(2)), message, scenario, column)
     return HelmError(chart_path, None, message, scenario)
 
 
@@ -637,16 +435,18 @@ def render_chart(chart: Path, options: RenderOptions) -> tuple[list[ChartRender]
 
     Returns one :class:`ChartRender` per scenario that rendered and one
     :class:`HelmError` per scenario that did not (or a single error when the chart
-    cannot be rendered at all: unreadable, a missing dependency, no renderer).
+    cannot be rendered at all: unreadable, a missing dependency, no renderer). A render
+    past the time, memory or output limit gives the chart up: its later scenarios would
+    most likely run away too, and each would cost the limit again.
     """
     chart_path = chart.as_posix()
     try:
-        renderer = _pick_renderer(options)
-    except _RenderFailed as exc:
+        renderer = pick_renderer(options)
+    except RenderFailed as exc:
         return [], [HelmError(chart_path, None, str(exc))]
     try:
         tree = _read_tree(chart)
-    except (OSError, tarfile.TarError, _RenderFailed) as exc:
+    except (OSError, tarfile.TarError, RenderFailed) as exc:
         return [], [HelmError(chart_path, None, f"cannot read chart: {exc}")]
     missing = _missing_dependencies(tree, chart_path)
     if missing:
@@ -659,7 +459,8 @@ def render_chart(chart: Path, options: RenderOptions) -> tuple[list[ChartRender]
         workdir = Path(tmp)
         marks = _write_marked(tree, workdir, template_rels)
         configured = {path.as_posix(): path for path in options.scenario_values}
-        for scenario in options.scenario_names(scenarios(chart)):
+        names = options.scenario_names(scenarios(chart))
+        for number, scenario in enumerate(names):
             values_files = list(options.values)
             shown_files = [p.as_posix() for p in options.values]
             if scenario in configured:
@@ -671,7 +472,12 @@ def render_chart(chart: Path, options: RenderOptions) -> tuple[list[ChartRender]
                 shown_files.append(shown)
             try:
                 real = renderer.render(chart, options, values_files)
-            except _RenderFailed as exc:
+            except RenderLimit as exc:
+                later = names[number + 1 :]
+                rest = f"; its other scenarios were not rendered: {', '.join(later)}" if later else ""
+                errors.append(HelmError(chart_path, None, f"chart given up: {exc}{rest}", scenario))
+                break
+            except RenderFailed as exc:
                 message = str(exc)
                 if "schema" in message:
                     sources = [(tree.display.get("values.yaml", "values.yaml"), tree.files.get("values.yaml", b""))]
@@ -684,7 +490,7 @@ def render_chart(chart: Path, options: RenderOptions) -> tuple[list[ChartRender]
                 continue
             try:
                 marked: dict[str, str] | None = renderer.render(marks.root, options, values_files)
-            except _RenderFailed:
+            except RenderFailed:
                 marked = None  # markers broke the render: fall back to key-path search
             templates = _build_templates(real, marked, paths, tree, marks, chart_path)
             renders.append(ChartRender(chart_path, scenario, templates))
