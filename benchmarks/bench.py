@@ -18,7 +18,9 @@ folder of CHARTS_DIR (such as the project's shared ``charts/``) in one run, and 
 bundle of
 ``make_rbac_bundle.py`` (5,000 service accounts and bindings, 10,000 workloads) with
 and without the reach rules (target: they add at most 30%). The pre-commit cache has
-its own script, ``precommit_cache.py``.
+its own script, ``precommit_cache.py``. A kustomize tree of 20 overlays over two shared
+bases measures rendering (one kustomize process per root, run in parallel) against the
+same renders run one after another.
 
 Nothing here asserts: it prints tables, and ``--json FILE`` keeps the figures.
 """
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -206,6 +209,87 @@ def rbac_case(folder: Path, repeat: int) -> None:
     )
 
 
+_KUSTOMIZE_BASE = """\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {name}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      serviceAccountName: {name}
+      containers:
+        - name: {name}
+          image: registry.example/{name}:1.0
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {name}
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {name}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {name}
+subjects:
+  - kind: ServiceAccount
+    name: {name}
+"""
+
+
+def make_kustomize_tree(folder: Path, overlays: int) -> Path:
+    """Two shared bases and ``overlays`` overlays over both, each with its namespace,
+    name prefix and a patch."""
+    root = folder / "kustomize"
+    for base in ("api", "worker"):
+        (root / "bases" / base).mkdir(parents=True, exist_ok=True)
+        (root / "bases" / base / "kustomization.yaml").write_text("resources:\n  - objects.yaml\n")
+        (root / "bases" / base / "objects.yaml").write_text(_KUSTOMIZE_BASE.format(name=base))
+    for i in range(overlays):
+        overlay = root / "overlays" / f"env-{i:02d}"
+        overlay.mkdir(parents=True, exist_ok=True)
+        (overlay / "kustomization.yaml").write_text(
+            f"namespace: env-{i:02d}\nnamePrefix: e{i:02d}-\nresources:\n  - ../../bases/api\n"
+            "  - ../../bases/worker\npatches:\n  - path: automount.yaml\n"
+        )
+        (overlay / "automount.yaml").write_text(
+            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n"
+            f"automountServiceAccountToken: {'false' if i % 2 else 'true'}\n"
+        )
+    return root
+
+
+def kustomize_case(folder: Path, repeat: int) -> None:
+    """20 overlays over shared bases, as a whole process, beside the renders run one by one."""
+    tree = make_kustomize_tree(folder, 20)
+    renderer = shutil.which("kustomize")
+    build = [renderer, "build"] if renderer else [shutil.which("kubectl") or "kubectl", "kustomize"]
+    overlays = sorted((tree / "overlays").iterdir())
+    serial = statistics.median(sum(_run([*build, str(o)])[0] for o in overlays) for _ in range(repeat))
+    whole = timed([*LINT, str(tree)], repeat)
+    print(
+        f"\nkustomize tree of {len(overlays)} overlays over 2 bases: tokenlint lint {whole:.2f} s"
+        f" (roots rendered in parallel); the {len(overlays)} renders one after another take {serial:.2f} s"
+    )
+
+
 def make_bundle(script: Path, size: int, folder: Path) -> Path:
     out = folder / f"bundle-{size}.yaml"
     if not out.exists():
@@ -222,7 +306,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="folder for generated bundles (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--charts", type=Path, help="also lint every chart folder of this folder in one run")
-    parser.add_argument("--skip", default="", help="comma-separated cases to skip: corpus, chart, rbac")
+    parser.add_argument("--skip", default="", help="comma-separated cases to skip: corpus, chart, rbac, kustomize")
     args = parser.parse_args()
 
     script = args.make_bundle or args.corpus.resolve().parent / "make_bundle.py"
@@ -237,6 +321,8 @@ def main() -> int:
             chart_case(folder, args.repeat)
         if "rbac" not in args.skip:
             rbac_case(folder, args.repeat)
+        if "kustomize" not in args.skip:
+            kustomize_case(folder, args.repeat)
         if args.charts:
             charts_case(args.charts)
 

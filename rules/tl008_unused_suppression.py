@@ -3,7 +3,7 @@
 An ignore that outlived its finding (the workload was fixed, the rule changed, the
 resource was renamed) would silently hide the next real finding on that resource, and a
 misspelt one never worked at all. Reporting them keeps suppressions few and meaningful.
-The findings come from :mod:`tokenlint.suppress`, after every other rule has run.
+The findings come from :mod:`tokenlint.engine.suppress`, after every other rule has run.
 """
 
 from __future__ import annotations

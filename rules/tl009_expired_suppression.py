@@ -2,7 +2,7 @@
 
 A dated suppression is a promise to fix the finding by then. After the date it no longer
 applies, so the finding it covered is reported again, and this rule says why it came back.
-The findings come from :mod:`tokenlint.suppress`, after every other rule has run.
+The findings come from :mod:`tokenlint.engine.suppress`, after every other rule has run.
 """
 
 from __future__ import annotations

@@ -135,3 +135,45 @@ def test_findings_in_unchanged_files_are_not_reported(
     done = try_repo(user_repo, hook_repo, pre_commit_home, tmp_path / "cache", "deploy/account.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "TL001" not in done.stdout
+
+
+@pytest.fixture
+def chart_repo(tmp_path: Path) -> Path:
+    """A repository holding the storefront chart without its ci/ folder, as most public
+    charts are: its only values scenario is the default values."""
+    repo = tmp_path / "charts-repo"
+    shutil.copytree(PROJECT / "examples" / "charts" / "storefront", repo / "shop", ignore=shutil.ignore_patterns("ci"))
+    git(repo, "init", "--quiet")
+    git(repo, "add", ".")
+    git(repo, "commit", "--quiet", "-m", "chart")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("changed", "edit"),
+    [
+        ("shop/templates/deployment.yaml", ("- containerPort: 8080", "- containerPort: 8081")),
+        ("shop/values.yaml", ("storefront:1.14.2", "storefront:1.14.3")),
+    ],
+)
+def test_a_changed_file_of_a_chart_without_ci_reports_its_cross_file_findings(
+    chart_repo: Path,
+    hook_repo: tuple[Path, str],
+    pre_commit_home: Path,
+    tmp_path: Path,
+    changed: str,
+    edit: tuple[str, str],
+) -> None:
+    path = chart_repo / changed
+    path.write_text(path.read_text().replace(*edit))
+    done = try_repo(chart_repo, hook_repo, pre_commit_home, tmp_path / "cache", changed)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Failed" in done.stdout
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    reported = sorted(line.split(" [")[0] for line in lines if line.startswith("shop/") and ": TL" in line)
+    assert reported == [
+        "shop/templates/deployment.yaml:16:5: TL005",
+        "shop/templates/deployment.yaml:17:7: TL001",
+        "shop/templates/deployment.yaml:17:7: TL201",
+        "shop/templates/rbac.yaml:7:3: TL101",
+    ], done.stdout

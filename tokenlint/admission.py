@@ -2,7 +2,7 @@
 
 A rule whose verdict depends on one object only can also be enforced in the cluster, by
 a ValidatingAdmissionPolicy or a Kyverno ClusterPolicy that ``tokenlint export`` writes.
-The rule declares that check itself (:meth:`tokenlint.rule.Rule.admission`), in its own
+The rule declares that check itself (:meth:`tokenlint.rulekit.rule.Rule.admission`), in its own
 module beside :meth:`check`, built from the same constants and Kubernetes helpers the
 Python check uses; the tests evaluate every expression with a real CEL runtime on every
 fixture of the rule and compare its verdict with the linter's. A rule that needs other

@@ -2,7 +2,7 @@
 
 The file is checked against the published JSON Schema (``tokenlint/data/config.schema.json``,
 usable by editors) and every problem is reported with the file, the line and what was
-expected. YAML is read with :mod:`tokenlint.yamlread`, whose nodes carry their positions,
+expected. YAML is read with :mod:`tokenlint.yaml.reader`, whose nodes carry their positions,
 so a schema error's path leads straight to a line. ``pyproject.toml`` has no positions
 (``tomllib`` keeps none): its errors point at the line of the key found by a text search,
 else at the ``[tool.tokenlint]`` header.
@@ -220,7 +220,7 @@ def _message(error: ValidationError) -> str:
 
 
 def yaml_locator(data: Any) -> Locator:
-    """Lines of field paths in data read by :mod:`tokenlint.yamlread`: the deepest node
+    """Lines of field paths in data read by :mod:`tokenlint.yaml.reader`: the deepest node
     on the path that exists (a missing field points at its parent)."""
 
     def locate(path: FieldPath) -> int | None:

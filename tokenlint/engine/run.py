@@ -7,7 +7,7 @@ scenario is a bundle of its own on top of the base, so that two scenarios of one
 never see each other's objects, and a finding that several scenarios share is reported
 once with all their names.
 
-Once every rule has run, :mod:`tokenlint.suppress` decides which findings are suppressed
+Once every rule has run, :mod:`tokenlint.engine.suppress` decides which findings are suppressed
 from what the engine read along the way (annotations, ``# tokenlint:`` comments and
 service accounts of each document), the configuration and the baseline.
 """
@@ -41,8 +41,8 @@ class LintOptions:
     says how suppressions are decided (trusted accounts, baseline, known rules).
 
     ``changed`` tells the paths of changed files (pre-commit), for a caller that keeps
-    only the findings touching them (:class:`tokenlint.scope.ChangeScope`): cross-file
-    rules then judge only the workloads those files can affect (:mod:`tokenlint.focus`),
+    only the findings touching them (:class:`tokenlint.engine.scope.ChangeScope`): cross-file
+    rules then judge only the workloads those files can affect (:mod:`tokenlint.engine.focus`),
     and the findings that touch a changed file are still exactly those of a full run.
     """
 

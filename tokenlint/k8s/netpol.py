@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Union
 
 from tokenlint.k8s.labels import Selector, parse_selector
-from tokenlint.model import FieldPath, ResourceRef
+from tokenlint.model import FieldPath, ResourceRef, dotted
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -384,7 +384,7 @@ def _peer(path: FieldPath, raw: Any) -> tuple[Destination | None, list[str]]:
     """One ``to`` entry; only an ipBlock can ever match an address outside the pod network."""
     peer = _mapping(raw)
     kinds = [k for k in ("podSelector", "namespaceSelector", "ipBlock") if peer.get(k) is not None]
-    where = _dotted(path)
+    where = dotted(path)
     if not kinds:
         return None, [f"{where}: must specify a peer"]
     if "ipBlock" in kinds and len(kinds) > 1:
@@ -411,7 +411,7 @@ def _peer(path: FieldPath, raw: Any) -> tuple[Destination | None, list[str]]:
 def _port(path: FieldPath, raw: Any) -> tuple[PortSpec, list[str]]:
     """One ``ports`` entry; absent protocol is TCP, absent port is every port of the protocol."""
     entry = _mapping(raw)
-    where = _dotted(path)
+    where = dotted(path)
     protocol = entry.get("protocol") or DEFAULT_PROTOCOL
     problems = [] if protocol in PROTOCOLS else [f"{where}.protocol: {protocol!r} is not one of {', '.join(PROTOCOLS)}"]
     port, end = entry.get("port"), entry.get("endPort")
@@ -553,10 +553,3 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _dotted(path: FieldPath) -> str:
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text

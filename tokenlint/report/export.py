@@ -1,6 +1,6 @@
 """The rules as admission policies: ValidatingAdmissionPolicy or Kyverno ClusterPolicy YAML.
 
-Each rule declares its own admission form (:meth:`tokenlint.rule.Rule.admission`); this
+Each rule declares its own admission form (:meth:`tokenlint.rulekit.rule.Rule.admission`); this
 module only wraps it in the objects a cluster accepts, one policy per declared check, and
 adds what the configuration says about the run: the rule's options, its trusted service
 accounts as exclusions, its suppression annotations and Kubernetes' own objects as match

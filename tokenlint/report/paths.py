@@ -1,6 +1,6 @@
 """Renderers of the ``tokenlint paths`` view: text, JSON, Graphviz DOT and Mermaid.
 
-Pure functions of :class:`~tokenlint.paths.PathsView`. The graph they draw is
+Pure functions of :class:`~tokenlint.report.pathsview.PathsView`. The graph they draw is
 workload -> service account -> capability, each capability edge labelled with the
 binding and role that grant it; DOT and Mermaid are meant for documentation.
 """

@@ -72,7 +72,7 @@ def _place(location: Location | None) -> str:
 
 
 def render_svg(graph: Graph, title: str) -> str:
-    """The graph as one ``<svg>`` element, laid out by :func:`~tokenlint.formatters.layout.layout`."""
+    """The graph as one ``<svg>`` element, laid out by :func:`~tokenlint.report.layout.layout`."""
     plan = layout([n.id for n in graph.nodes], [(e.source, e.target) for e in graph.edges])
     boxes = plan.boxes
     out = [

@@ -7,8 +7,8 @@ fails the schema is a finding at the failing field, or at its parent when the fi
 missing. The rule file is checked against ``tokenlint/data/customrule.schema.json`` and
 its schema against the JSON Schema meta-schema; every problem is reported with its line.
 
-The rules are ordinary :class:`~tokenlint.rule.ResourceRule` instances, passed to
-:func:`tokenlint.registry.load_rules` as ``extra``, so selection, severity overrides,
+The rules are ordinary :class:`~tokenlint.rulekit.rule.ResourceRule` instances, passed to
+:func:`tokenlint.rulekit.registry.load_rules` as ``extra``, so selection, severity overrides,
 suppressions, baselines and every output format treat them like built-in rules.
 """
 

@@ -26,7 +26,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-FieldPath = tuple[str | int, ...]
+from tokenlint.model import FieldPath
+
 LocateResult = tuple[int | None, str | None]
 
 #: A marker line as it appears in rendered output: ``#tl@<file id>:<template line>``.

@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tokenlint.inputs.helm.linemap import FieldPath, Locator, insert_markers, read_markers, same_shape
+from tokenlint.inputs.helm.linemap import Locator, insert_markers, read_markers, same_shape
 from tokenlint.inputs.helm.options import RenderOptions
 from tokenlint.inputs.helm.process import RenderFailed, RenderLimit, pick_renderer, renderer_name
 from tokenlint.inputs.helm.split import normalize
 from tokenlint.inputs.readlimit import DEFAULT_MAX_FILE_SIZE, ReadRefused, format_size, read_input
+from tokenlint.model import FieldPath
 from tokenlint.yaml.reader import parse_stream
 
 __all__ = [
