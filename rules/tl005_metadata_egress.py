@@ -21,7 +21,7 @@ from tokenlint.k8s.netpol import (
     CniPolicy,
     EgressPolicy,
     IPAddress,
-    Reach,
+    Reachability,
     Verdict,
     cni_policy,
     deny_metadata_policy,
@@ -114,7 +114,7 @@ class Rule(BundleRule):
             verdicts: dict[Verdict, list[IPAddress]] = {}
             for address in addresses:
                 verdict = egress_verdict(labels, namespace, core, cni, address, host_network=host_network)
-                if verdict.reach is not Reach.BLOCKED:
+                if verdict.reach is not Reachability.BLOCKED:
                     verdicts.setdefault(verdict, []).append(address)
             if verdicts:
                 assumed = policies.assumed(namespace)
@@ -197,7 +197,7 @@ def _fix(
     """
     if host_network:
         return Fix("not changed: NetworkPolicy does not govern hostNetwork pods; run them without it")
-    if any(v.reach is not Reach.REACHABLE for v in verdicts):
+    if any(v.reach is not Reachability.REACHABLE for v in verdicts):
         return Fix("not changed: tokenlint cannot evaluate every policy that applies to these pods")
     isolating = [p.ref.display() for p in core if p.isolates_egress and p.ref.name != _ASSUMED]
     if isolating:
@@ -220,13 +220,13 @@ def _fix(
 
 
 def _reachable(verdicts: dict[Verdict, list[IPAddress]]) -> dict[Verdict, list[IPAddress]]:
-    return {v: a for v, a in verdicts.items() if v.reach is Reach.REACHABLE}
+    return {v: a for v, a in verdicts.items() if v.reach is Reachability.REACHABLE}
 
 
 def _message(verdicts: dict[Verdict, list[IPAddress]], host_network: bool) -> str:
     """Which endpoints are open and why; undecided ones (CNI policies, named ports) apart."""
     reachable = _reachable(verdicts)
-    undecided = {v: a for v, a in verdicts.items() if v.reach is Reach.UNDECIDED}
+    undecided = {v: a for v, a in verdicts.items() if v.reach is Reachability.UNDECIDED}
     parts = []
     if reachable:
         parts.append(f"pods can reach the instance metadata endpoint {_clauses(reachable)}")

@@ -10,7 +10,7 @@ import pytest
 
 from tokenlint.k8s.netpol import (
     METADATA_ADDRESSES,
-    Reach,
+    Reachability,
     cni_policy,
     egress_policy,
     egress_verdict,
@@ -55,7 +55,7 @@ CILIUM_DENY_METADATA = {"endpointSelector": {}, "egressDeny": [{"toCIDR": ["169.
 class Case:
     id: str
     policies: list[tuple[ResourceRef, dict[str, Any]]]
-    reach: Reach
+    reach: Reachability
     reason: str
     address: ipaddress.IPv4Address | ipaddress.IPv6Address = V4
     port: int = 80
@@ -69,119 +69,124 @@ NO_POLICY = "no NetworkPolicy with Egress selects the pods"
 LIMITED = "egress is limited by NetworkPolicy prod/p"
 
 CASES = [
-    Case("no policy", [], Reach.REACHABLE, NO_POLICY),
+    Case("no policy", [], Reachability.REACHABLE, NO_POLICY),
     Case(
         "a policy selecting other pods only",
         [np("p", egress(selector={"matchLabels": {"app": "db"}}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         NO_POLICY,
     ),
     Case(
         "Ingress-only policy",
         [np("p", {"podSelector": {}, "policyTypes": ["Ingress"]})],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p selects the pods for Ingress only",
     ),
     Case(
         "unset policyTypes without egress means Ingress",
         [np("p", {"podSelector": {}, "ingress": [{}]})],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p selects the pods for Ingress only",
     ),
     Case(
         "unset policyTypes with an empty egress list means Ingress",
         [np("p", {"podSelector": {}, "egress": []})],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p selects the pods for Ingress only",
     ),
     Case(
         "unset policyTypes with egress means Egress too",
         [np("p", {"podSelector": {}, "egress": [to_cidr("10.0.0.0/8")]})],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         LIMITED,
     ),
-    Case("Egress without rules denies all", [np("p", DENY_ALL)], Reach.BLOCKED, LIMITED),
-    Case("absent podSelector selects every pod", [np("p", {"policyTypes": ["Egress"]})], Reach.BLOCKED, LIMITED),
+    Case("Egress without rules denies all", [np("p", DENY_ALL)], Reachability.BLOCKED, LIMITED),
+    Case("absent podSelector selects every pod", [np("p", {"policyTypes": ["Egress"]})], Reachability.BLOCKED, LIMITED),
     Case(
         "0.0.0.0/0 on all ports",
         [np("p", ALL_V4)],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows 0.0.0.0/0 on all ports",
     ),
     Case(
         "a rule without to",
         [np("p", egress({}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows every address on all ports",
     ),
     Case(
         "a rule with an empty to",
         [np("p", egress({"to": []}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows every address on all ports",
     ),
     Case(
         "0.0.0.0/0 except 169.254.0.0/16",
         [np("p", egress(to_cidr("0.0.0.0/0", "169.254.0.0/16")))],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         LIMITED,
     ),
     Case(
         "except 169.254.169.254/32",
         [np("p", egress(to_cidr("0.0.0.0/0", "169.254.169.254/32")))],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         LIMITED,
     ),
     Case(
         "an except elsewhere keeps the address",
         [np("p", egress(to_cidr("0.0.0.0/0", "10.0.0.0/8")))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows 0.0.0.0/0 except 10.0.0.0/8 on all ports",
     ),
-    Case("only port 443", [np("p", egress(to_cidr("0.0.0.0/0", ports=[{"port": 443}])))], Reach.BLOCKED, LIMITED),
+    Case(
+        "only port 443", [np("p", egress(to_cidr("0.0.0.0/0", ports=[{"port": 443}])))], Reachability.BLOCKED, LIMITED
+    ),
     Case(
         "port 80 UDP",
         [np("p", egress(to_cidr("0.0.0.0/0", ports=[{"port": 80, "protocol": "UDP"}])))],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         LIMITED,
     ),
     Case(
         "port 80 TCP",
         [np("p", egress(to_cidr("0.0.0.0/0", ports=[{"port": 80, "protocol": "TCP"}])))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows 0.0.0.0/0 on TCP 80",
     ),
     Case(
         "port 80 without protocol means TCP",
         [np("p", egress({"ports": [{"port": 80}]}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows every address on TCP 80",
     ),
     Case(
         "protocol without port means all its ports",
         [np("p", egress({"ports": [{"protocol": "TCP"}]}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows every address on all TCP ports",
     ),
     Case(
         "endPort range covering 80",
         [np("p", egress({"ports": [{"port": 443}, {"port": 1, "endPort": 1024}]}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows every address on TCP 1-1024",
     ),
     Case(
-        "endPort range above 80", [np("p", egress({"ports": [{"port": 81, "endPort": 1024}]}))], Reach.BLOCKED, LIMITED
+        "endPort range above 80",
+        [np("p", egress({"ports": [{"port": 81, "endPort": 1024}]}))],
+        Reachability.BLOCKED,
+        LIMITED,
     ),
     Case(
         "named port cannot be resolved",
         [np("p", egress({"ports": [{"port": "http"}]}))],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         "NetworkPolicy prod/p allows every address on TCP port named 'http', which cannot be resolved to a number here",
     ),
     Case(
         "a numeric port wins over a named one",
         [np("p", egress({"ports": [{"port": "http"}, {"port": 80}]}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows every address on TCP 80",
     ),
     Case(
@@ -200,59 +205,59 @@ CASES = [
                 ),
             )
         ],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         LIMITED,
     ),
-    Case("::/0 does not cover IPv4", [np("p", egress(to_cidr("::/0")))], Reach.BLOCKED, LIMITED),
-    Case("0.0.0.0/0 does not cover IPv6", [np("p", ALL_V4)], Reach.BLOCKED, LIMITED, address=V6),
+    Case("::/0 does not cover IPv4", [np("p", egress(to_cidr("::/0")))], Reachability.BLOCKED, LIMITED),
+    Case("0.0.0.0/0 does not cover IPv6", [np("p", ALL_V4)], Reachability.BLOCKED, LIMITED, address=V6),
     Case(
         "fd00:ec2::254 via ::/0",
         [np("p", egress(to_cidr("::/0")))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/p allows ::/0 on all ports",
         address=V6,
     ),
     Case(
         "matchExpressions select the pod",
         [np("p", egress(selector={"matchExpressions": [{"key": "app", "operator": "In", "values": ["web", "api"]}]}))],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         LIMITED,
     ),
     Case(
         "matchExpressions exclude the pod",
         [np("p", egress(selector={"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         NO_POLICY,
     ),
     Case(
         "two policies whose union allows",
         [np("a", egress(to_cidr("10.0.0.0/8"))), np("b", egress(to_cidr("169.254.0.0/16", ports=[{"port": 80}])))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "NetworkPolicy prod/b allows 169.254.0.0/16 on TCP 80",
     ),
     Case(
         "two policies that both limit",
         [np("a", egress(to_cidr("10.0.0.0/8"))), np("b", DENY_ALL)],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         "egress is limited by NetworkPolicy prod/a, NetworkPolicy prod/b",
     ),
     Case(
         "a policy in another namespace does not apply",
         [np("p", DENY_ALL, namespace="other")],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         NO_POLICY,
     ),
     Case(
         "hostNetwork is not governed by NetworkPolicy",
         [np("p", DENY_ALL)],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "the pods use the host network, which NetworkPolicy does not govern",
         host_network=True,
     ),
     Case(
         "a policy the API server rejects does not count",
         [np("p", egress(to_cidr("169.254.169.254")))],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         NO_POLICY + "; NetworkPolicy prod/p does not count: the API server rejects it "
         "(spec.egress[0].to[0].ipBlock.cidr: '169.254.169.254' is not a CIDR such as 10.0.0.0/8)",
     ),
@@ -260,21 +265,21 @@ CASES = [
     Case(
         "a CiliumNetworkPolicy of the namespace makes it undecided",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         NO_POLICY + ", but CiliumNetworkPolicy prod/c may allow or deny it and tokenlint cannot evaluate that",
         cni=[cilium("c", {"endpointSelector": {}, "egress": [{"toEntities": ["cluster"]}]})],
     ),
     Case(
         "a cluster-wide Cilium policy makes it undecided",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         NO_POLICY + ", but CiliumClusterwideNetworkPolicy c may allow or deny it and tokenlint cannot evaluate that",
         cni=[cilium("c", {"endpointSelector": {}}, namespace=None)],
     ),
     Case(
         "a Calico policy of the namespace is named as Calico's",
         [np("p", ALL_V4)],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         "NetworkPolicy prod/p allows 0.0.0.0/0 on all ports, but Calico NetworkPolicy prod/k may allow or deny it "
         "and tokenlint cannot evaluate that",
         cni=[(ResourceRef("projectcalico.org/v3", "NetworkPolicy", NS, "k"), {"spec": {}})],
@@ -282,28 +287,28 @@ CASES = [
     Case(
         "a CNI policy of another namespace does not matter",
         [],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         NO_POLICY,
         cni=[cilium("c", CILIUM_DENY_METADATA, namespace="other")],
     ),
     Case(
         "a CNI policy does not reopen a blocked address",
         [np("p", DENY_ALL)],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         LIMITED,
         cni=[cilium("c", {"endpointSelector": {}, "egress": [{"toEntities": ["world"]}]})],
     ),
     Case(
         "Cilium egressDeny toCIDR",
         [],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         "CiliumNetworkPolicy prod/c denies it",
         cni=[cilium("c", CILIUM_DENY_METADATA)],
     ),
     Case(
         "Cilium egressDeny toEntities world from a cluster-wide policy with a k8s: key",
         [np("p", ALL_V4)],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         "CiliumClusterwideNetworkPolicy c denies it",
         cni=[
             cilium(
@@ -316,7 +321,7 @@ CASES = [
     Case(
         "Cilium egressDeny selecting by namespace label",
         [],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         "CiliumClusterwideNetworkPolicy c denies it",
         cni=[
             cilium(
@@ -334,14 +339,14 @@ CASES = [
     Case(
         "Cilium egressDeny toEntities world-ipv6 covers IPv6 only",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         NO_POLICY + ", but CiliumNetworkPolicy prod/c may allow or deny it and tokenlint cannot evaluate that",
         cni=[cilium("c", {"endpointSelector": {}, "egressDeny": [{"toEntities": ["world-ipv6"]}]})],
     ),
     Case(
         "Cilium egressDeny on another port proves nothing",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         NO_POLICY + ", but CiliumNetworkPolicy prod/c may allow or deny it and tokenlint cannot evaluate that",
         cni=[
             cilium(
@@ -358,7 +363,7 @@ CASES = [
     Case(
         "Cilium egressDeny with an except on the address proves nothing",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         NO_POLICY + ", but CiliumNetworkPolicy prod/c may allow or deny it and tokenlint cannot evaluate that",
         cni=[
             cilium(
@@ -373,14 +378,14 @@ CASES = [
     Case(
         "Cilium egressDeny for other pods proves nothing",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         NO_POLICY + ", but CiliumNetworkPolicy prod/c may allow or deny it and tokenlint cannot evaluate that",
         cni=[cilium("c", {**CILIUM_DENY_METADATA, "endpointSelector": {"matchLabels": {"app": "db"}}})],
     ),
     Case(
         "Cilium selector on derived labels proves nothing",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         NO_POLICY + ", but CiliumNetworkPolicy prod/c may allow or deny it and tokenlint cannot evaluate that",
         cni=[
             cilium(
@@ -399,7 +404,7 @@ CASES = [
     Case(
         "Cilium egressDeny in a specs entry",
         [],
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
         "CiliumNetworkPolicy prod/c denies it",
         cni=[
             (
@@ -411,7 +416,7 @@ CASES = [
     Case(
         "hostNetwork ignores namespaced CNI policies",
         [],
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
         "the pods use the host network, which NetworkPolicy does not govern",
         cni=[cilium("c", CILIUM_DENY_METADATA)],
         host_network=True,
@@ -419,7 +424,7 @@ CASES = [
     Case(
         "hostNetwork is undecided under a Calico GlobalNetworkPolicy",
         [],
-        Reach.UNDECIDED,
+        Reachability.UNDECIDED,
         "the pods use the host network, which NetworkPolicy does not govern, but Calico GlobalNetworkPolicy g "
         "may allow or deny it and tokenlint cannot evaluate that",
         cni=[(ResourceRef("projectcalico.org/v3", "GlobalNetworkPolicy", None, "g"), {"spec": {}})],
@@ -530,31 +535,31 @@ MALFORMED = [
     (
         "policyTypes not a list is unset",
         {"podSelector": {}, "policyTypes": 1, "egress": [to_cidr("10.0.0.0/8")]},
-        Reach.BLOCKED,
+        Reachability.BLOCKED,
     ),
     (
         "a null egress entry is the allow-all rule",
         {"podSelector": {}, "policyTypes": ["Egress"], "egress": [None]},
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
     ),
-    ("a null peer is rejected", egress({"to": [None]}), Reach.REACHABLE),
-    ("a null ipBlock is no peer", egress({"to": [{"ipBlock": None}]}), Reach.REACHABLE),
+    ("a null peer is rejected", egress({"to": [None]}), Reachability.REACHABLE),
+    ("a null ipBlock is no peer", egress({"to": [{"ipBlock": None}]}), Reachability.REACHABLE),
     (
         "a null except excludes nothing",
         egress({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": None}}]}),
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
     ),
-    ("a null port entry is every TCP port", egress({"ports": [None]}), Reach.REACHABLE),
-    ("a float port is rejected", egress({"ports": [{"port": 80.0}]}), Reach.REACHABLE),
+    ("a null port entry is every TCP port", egress({"ports": [None]}), Reachability.REACHABLE),
+    ("a float port is rejected", egress({"ports": [{"port": 80.0}]}), Reachability.REACHABLE),
     (
         "a selector that is not a mapping is rejected",
         {"podSelector": ["app"], "policyTypes": ["Egress"]},
-        Reach.REACHABLE,
+        Reachability.REACHABLE,
     ),
 ]
 
 
 @pytest.mark.parametrize(("spec", "reach"), [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
-def test_wrong_types_are_read_leniently(spec: dict[str, Any], reach: Reach) -> None:
+def test_wrong_types_are_read_leniently(spec: dict[str, Any], reach: Reachability) -> None:
     """shape.py reports these as input errors; the evaluation must still answer, not crash."""
     assert egress_verdict(WEB, NS, [egress_policy(*np("p", spec))], [], V4).reach is reach

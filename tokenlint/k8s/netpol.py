@@ -66,7 +66,7 @@ _CILIUM_ENTITIES: dict[str, tuple[IPNetwork, ...]] = {
 _PORT_NAME = re.compile(r"^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")
 
 
-class Reach(enum.Enum):
+class Reachability(enum.Enum):
     """The answer to "can the pod send there?"."""
 
     REACHABLE = "reachable"
@@ -78,7 +78,7 @@ class Reach(enum.Enum):
 class Verdict:
     """The answer, why, and the policy (with the field inside it) that decided it, if any."""
 
-    reach: Reach
+    reach: Reachability
     reason: str
     policy: ResourceRef | None = None
     path: FieldPath = ()
@@ -280,10 +280,10 @@ def egress_verdict(
     """
     if host_network:
         # NetworkPolicy applies to pod-network traffic; a hostNetwork pod sends as the node.
-        verdict = Verdict(Reach.REACHABLE, "the pods use the host network, which NetworkPolicy does not govern")
+        verdict = Verdict(Reachability.REACHABLE, "the pods use the host network, which NetworkPolicy does not govern")
         return _undecided(verdict, [p for p in cni_policies if p.host_scope])
     verdict = _core_verdict(pod_labels, namespace, policies, address, port, protocol)
-    if verdict.reach is Reach.BLOCKED:
+    if verdict.reach is Reachability.BLOCKED:
         return verdict
     relevant = [p for p in cni_policies if p.ref.namespace in (namespace, None)]
     endpoint = {**pod_labels, CILIUM_NAMESPACE_LABEL: namespace}
@@ -291,7 +291,9 @@ def egress_verdict(
         for deny in policy.denies:
             # Cilium deny rules take precedence over every allow, whatever engine allowed it.
             if deny.selector.matches(endpoint) and deny.rule.match(address, port, protocol)[0] is Match.YES:
-                return Verdict(Reach.BLOCKED, f"{_engine_display(policy.ref)} denies it", policy.ref, deny.rule.path)
+                return Verdict(
+                    Reachability.BLOCKED, f"{_engine_display(policy.ref)} denies it", policy.ref, deny.rule.path
+                )
     return _undecided(verdict, relevant)
 
 
@@ -311,11 +313,11 @@ def _core_verdict(
     elif selecting:
         policy = selecting[0]
         reason = f"{policy.ref.display()} selects the pods for Ingress only"
-        verdict = Verdict(Reach.REACHABLE, reason, policy.ref, ("spec", "policyTypes"))
+        verdict = Verdict(Reachability.REACHABLE, reason, policy.ref, ("spec", "policyTypes"))
     else:
-        verdict = Verdict(Reach.REACHABLE, "no NetworkPolicy with Egress selects the pods")
+        verdict = Verdict(Reachability.REACHABLE, "no NetworkPolicy with Egress selects the pods")
     rejected = next((p for p in mine if p.problems), None)
-    if rejected is not None and verdict.reach is not Reach.BLOCKED:
+    if rejected is not None and verdict.reach is not Reachability.BLOCKED:
         note = f"{rejected.ref.display()} does not count: the API server rejects it ({rejected.problems[0]})"
         verdict = replace(verdict, reason=f"{verdict.reason}; {note}")
     return verdict
@@ -328,14 +330,14 @@ def _allowed(isolating: Sequence[EgressPolicy], address: IPAddress, port: int, p
         for rule in policy.rules:
             found, text = rule.match(address, port, protocol)
             if found is Match.YES:
-                return Verdict(Reach.REACHABLE, f"{policy.ref.display()} allows {text}", policy.ref, rule.path)
+                return Verdict(Reachability.REACHABLE, f"{policy.ref.display()} allows {text}", policy.ref, rule.path)
             if found is Match.MAYBE and maybe is None:
                 reason = f"{policy.ref.display()} allows {text}, which cannot be resolved to a number here"
-                maybe = Verdict(Reach.UNDECIDED, reason, policy.ref, rule.path)
+                maybe = Verdict(Reachability.UNDECIDED, reason, policy.ref, rule.path)
     if maybe is not None:
         return maybe
     names = ", ".join(p.ref.display() for p in isolating)
-    return Verdict(Reach.BLOCKED, f"egress is limited by {names}", isolating[0].ref, ("spec", "egress"))
+    return Verdict(Reachability.BLOCKED, f"egress is limited by {names}", isolating[0].ref, ("spec", "egress"))
 
 
 def _undecided(verdict: Verdict, policies: Sequence[CniPolicy]) -> Verdict:
@@ -345,7 +347,7 @@ def _undecided(verdict: Verdict, policies: Sequence[CniPolicy]) -> Verdict:
     names = ", ".join(_engine_display(p.ref) for p in policies[:3])
     more = f" and {len(policies) - 3} more" if len(policies) > 3 else ""
     reason = f"{verdict.reason}, but {names}{more} may allow or deny it and tokenlint cannot evaluate that"
-    return Verdict(Reach.UNDECIDED, reason, policies[0].ref, ())
+    return Verdict(Reachability.UNDECIDED, reason, policies[0].ref, ())
 
 
 def _engine_display(ref: ResourceRef) -> str:
