@@ -373,7 +373,8 @@ def test_helm_charts_are_never_edited(tmp_path: Path) -> None:
     assert (
         "templates/deployment.yaml:11:5: TL001 Deployment default/release-name-web: needs a person:"
         " set spec.template.spec.automountServiceAccountToken: false on Deployment default/release-name-web"
-        " where it is written (tokenlint edits plain manifests only: change the chart's template or values)\n"
+        " where it is written (tokenlint edits plain manifests only: change the chart's template or values,"
+        " or patch it in the kustomization)\n"
     ) in result.stdout
     assert "TL005 Deployment default/release-name-web: needs a person: add this manifest to the chart" in (
         result.stdout
@@ -389,3 +390,17 @@ def test_sarif_suggests_nothing_for_rendered_charts(tmp_path: Path) -> None:
     log = json.loads(run(chart, "lint", "--format", "sarif", ".").stdout)
 
     assert [r for r in log["runs"][0]["results"] if "fixes" in r] == []
+
+
+def test_kustomize_trees_are_never_edited(tmp_path: Path) -> None:
+    tree_copy = copy(tmp_path, EXAMPLES / "kustomize")
+    before = tree(tree_copy)
+
+    result = run(tree_copy, "fix", ".")
+
+    assert tree(tree_copy) == before
+    assert (
+        "TL005 Deployment acme-staging/staging-api: needs a person: add this manifest to the chart's templates"
+        " or the kustomization's resources (tokenlint edits neither):\n"
+    ) in result.stdout
+    assert "fixed:" not in result.stdout

@@ -218,7 +218,7 @@ def test_input_errors_are_listed_with_their_place(tmp_path: Path, monkeypatch: p
     (error,) = result.errors
     page = format_html(Report(result, load_rules()))
     assert f'<td data-head="Location"><code>broken.yaml:{error.line}:{error.column}</code></td>' in page
-    assert "<caption>1 input errors (exit status 2)</caption>" in page
+    assert "<caption>1 input error (exit status 2)</caption>" in page
     assert "Exit status 2" in page
     assert 'data-rule="TL003"' in page  # the other file is still reported
     assert "<b>" not in page

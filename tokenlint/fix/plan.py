@@ -157,10 +157,12 @@ def _what_to_set(change: SetField | AddResource) -> str:
         value = str(change.value).lower() if isinstance(change.value, bool) else str(change.value)
         return (
             f"set {dotted(change.path)}: {value} on {change.resource.display()} where it is written"
-            " (tokenlint edits plain manifests only: change the chart's template or values)"
+            " (tokenlint edits plain manifests only: change the chart's template or values,"
+            " or patch it in the kustomization)"
         )
     return (
-        f"add this manifest to the chart, or apply it beside the chart (tokenlint edits no chart):\n{_manifest(change)}"
+        f"add this manifest to the chart's templates or the kustomization's resources (tokenlint edits neither):\n"
+        f"{_manifest(change)}"
     )
 
 

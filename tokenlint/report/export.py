@@ -265,7 +265,8 @@ def export(rules: RuleSet, output_format: ExportFormat, options: ExportOptions) 
     documents = [document for policy in found.policies for document in write(policy, actions)]
     header = [
         f"Admission policies written by tokenlint {__version__} (tokenlint export --format {output_format.value}).",
-        f"{len(found.policies)} policies from {len({p.meta.id for p in found.policies})} rules; action: "
+        f"{_count(len(found.policies), 'policy', 'policies')} from "
+        f"{_count(len({p.meta.id for p in found.policies}), 'rule', 'rules')}; action: "
         f"{', '.join(sorted(a.value for a in actions))}.",
         f"Suppressions with an until date are judged as of {options.today.isoformat()}: export again to expire them.",
     ]
@@ -273,6 +274,10 @@ def export(rules: RuleSet, output_format: ExportFormat, options: ExportOptions) 
         header.append("Not exportable (one admission request cannot decide them):")
         header.extend(f"  {meta.id} {meta.name}: {reason}" for meta, reason in found.skipped)
     return "".join(f"# {line}\n" for line in header) + dump_yaml(documents)
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 def dump_yaml(documents: list[dict[str, Any]]) -> str:

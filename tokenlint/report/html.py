@@ -103,6 +103,10 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _place(location: Location) -> str:
     return f"{location.path}:{location.line}:{location.column}"
 
@@ -158,7 +162,8 @@ def _errors(errors: Sequence[InputError]) -> str:
     rows = [
         (f"<code>{_e(e.path + (f':{e.line}:{e.column or 1}' if e.line else ''))}</code>", _e(e.message)) for e in errors
     ]
-    return _table(f"{len(errors)} input errors (exit status 2)", ("Location", "Message"), rows, stack=True)
+    caption = f"{_count(len(errors), 'input error')} (exit status 2)"
+    return _table(caption, ("Location", "Message"), rows, stack=True)
 
 
 def _summary(report: Report) -> str:
@@ -220,7 +225,7 @@ def _graph(chains: Sequence[Chain], links: dict[tuple[str, int, int], str], what
     graph = build_graph(chains, links)
     critical = sum(1 for c in chains if c.severity is Severity.CRITICAL)
     title = (
-        f"Attack graph: {len(chains)} {what}{'' if len(chains) == 1 else 's'} from the pods that get a token"
+        f"Attack graph: {_count(len(chains), what)} from the pods that get a token"
         f" to what the token can do, {critical} critical"
     )
     findings = any(c.anchor for c in chains)
@@ -240,7 +245,7 @@ def _graph(chains: Sequence[Chain], links: dict[tuple[str, int, int], str], what
             row.append(f'<a href="#{_e(chain.anchor)}">finding</a>' if chain.anchor else "")
         rows.append(row)
     heads = ("#", "Severity", "Chain", "Finding")[: 4 if findings else 3]
-    table = _table(f"The {len(chains)} {what}s of the graph, in drawing order", heads, rows, True, "chain")
+    table = _table(f"{_count(len(chains), what)} of the graph, in drawing order", heads, rows, True, "chain")
     return (
         f"<p>{_e(title)}. {len(graph.nodes)} boxes; workloads of one account are drawn as one box from"
         " three on.</p>"
@@ -302,7 +307,7 @@ def _findings(findings: Sequence[Finding], anchors: dict[int, str]) -> str:
         rows = "".join(_finding_row(f, anchors[id(f)]) for f in items)
         out.append(
             f'<section class="file" aria-labelledby="file-{n}"><h3 id="file-{n}"><code>{_e(path)}</code></h3>'
-            f'<table class="findings stack"><caption>{len(items)} finding{"" if len(items) == 1 else "s"} in'
+            f'<table class="findings stack"><caption>{_count(len(items), "finding")} in'
             f" <code>{_e(path)}</code></caption><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table></section>"
         )
     return "".join(out)
@@ -348,7 +353,7 @@ def format_paths_html(view: PathsView) -> str:
         )
     headline = (
         f"{len(view.accounts)} service accounts, {len(reaching)} of them reach a capability;"
-        f" {len(view.errors)} input error{'' if len(view.errors) == 1 else 's'}"
+        f" {_count(len(view.errors), 'input error')}"
     )
     sections = [
         ("summary", "Summary", f"<p>{_e(headline)}.</p><h3>Errors</h3>{_errors(view.errors)}"),
