@@ -58,7 +58,7 @@ def test_a_render_past_the_memory_limit_gives_the_chart_up() -> None:
 
 def test_output_past_the_output_limit_is_refused() -> None:
     repeat = OUTPUT_LIMIT // 1000 + 1
-    options = RenderOptions(timeout_s=60, set_values=(f"repeat={repeat}", "text=" + "x" * 1000))
+    options = RenderOptions(timeout_s=60, set_values=(f"repeat={repeat}", "inner=1", "text=" + "x" * 1000))
     renders, errors = render_chart(RUNAWAY, options)
     assert renders == []
     assert [e.message for e in errors] == [f"chart given up: rendered output is larger than {OUTPUT_LIMIT >> 20} MB"]

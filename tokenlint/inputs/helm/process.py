@@ -66,9 +66,11 @@ def _request(chart: Path, options: RenderOptions, values_files: list[Path]) -> d
 
 
 def _memory_note(stderr: IO[bytes]) -> bool:
-    """Whether the Go runtime said it ran out of memory before it aborted."""
+    """Whether the Go runtime (or the C allocator under it) said it ran out of memory
+    before it aborted: ``fatal error: out of memory``, ``runtime: cannot allocate memory``."""
     stderr.seek(0)
-    return b"out of memory" in stderr.read(1 << 16)
+    head = stderr.read(1 << 16)
+    return b"out of memory" in head or b"cannot allocate memory" in head
 
 
 class WorkerRenderer(Renderer):
