@@ -24,7 +24,21 @@ WIDTH = 1280
 
 def report(inputs: list[str], page: Path, *options: str) -> None:
     """Write the HTML report of ``inputs`` to ``page`` with the installed tokenlint (exit 0 or 1)."""
-    command = [sys.executable, "-m", "tokenlint", "lint", *inputs, "--no-cache", "--format", "html", "-o", str(page)]
+    # -P: the checkout's own tokenlint/ folder must not shadow the installed package, which
+    # alone holds the built-in rules (tokenlint.rules) when installed without -e.
+    command = [
+        sys.executable,
+        "-P",
+        "-m",
+        "tokenlint",
+        "lint",
+        *inputs,
+        "--no-cache",
+        "--format",
+        "html",
+        "-o",
+        str(page),
+    ]
     done = subprocess.run([*command, *options], cwd=ROOT, capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"tokenlint exited {done.returncode}: {done.stderr}")
