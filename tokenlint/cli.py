@@ -211,6 +211,29 @@ def _chart_options(config: Config) -> Callable[[Path, RenderOptions], RenderOpti
     return adjust
 
 
+def _render_options(
+    values: list[Path],
+    set_values: list[str],
+    release_name: str | None,
+    namespace: str | None,
+    kube_version: str | None,
+    helm: Path | None,
+    render_timeout: float,
+    render_memory: int,
+) -> RenderOptions:
+    """The chart options every command that renders takes, as the renderer wants them."""
+    return RenderOptions(
+        tuple(values),
+        tuple(set_values),
+        release_name,
+        namespace,
+        kube_version,
+        helm,
+        timeout_s=render_timeout,
+        memory_mb=render_memory,
+    )
+
+
 def _lint(
     paths: list[str],
     config_file: Path | None,
@@ -357,15 +380,8 @@ def lint_command(
         threshold = Severity.parse(fail_on)
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    render = RenderOptions(
-        tuple(values),
-        tuple(set_values),
-        release_name,
-        namespace,
-        kube_version,
-        helm,
-        timeout_s=render_timeout,
-        memory_mb=render_memory,
+    render = _render_options(
+        values, set_values, release_name, namespace, kube_version, helm, render_timeout, render_memory
     )
     cache = None if no_cache else cache_dir or default_directory()
     if changed_only:
@@ -430,15 +446,8 @@ def baseline_create_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Write the fingerprints of the current unsuppressed findings to FILE, for --baseline."""
-    render = RenderOptions(
-        tuple(values),
-        tuple(set_values),
-        release_name,
-        namespace,
-        kube_version,
-        helm,
-        timeout_s=render_timeout,
-        memory_mb=render_memory,
+    render = _render_options(
+        values, set_values, release_name, namespace, kube_version, helm, render_timeout, render_memory
     )
     result, _ = _lint(paths, config_file, select, ignore, render, kustomize=kustomize)
     if result.errors:
@@ -474,6 +483,7 @@ def fix_command(
     helm: HelmOption = None,
     render_timeout: RenderTimeoutOption = DEFAULT_TIMEOUT_S,
     render_memory: RenderMemoryOption = DEFAULT_MEMORY_MB,
+    kustomize: KustomizeOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Close the links that are safe to close in plain manifests; say what needs a person."""
@@ -481,18 +491,12 @@ def fix_command(
     from tokenlint.fix.show import describe
     from tokenlint.fix.write import unified_diff, write_plan
 
-    render = RenderOptions(
-        tuple(values),
-        tuple(set_values),
-        release_name,
-        namespace,
-        kube_version,
-        helm,
-        timeout_s=render_timeout,
-        memory_mb=render_memory,
+    render = _render_options(
+        values, set_values, release_name, namespace, kube_version, helm, render_timeout, render_memory
     )
     digests: dict[str, str] = {}
-    result, rules = _lint(paths, config_file, select, ignore, render, observe=_remember_digests(digests))
+    observe = _remember_digests(digests)
+    result, rules = _lint(paths, config_file, select, ignore, render, observe=observe, kustomize=kustomize)
     advice = {rule.meta.id: rule.meta.fix_advice for rule in rules.rules if rule.meta.fix_advice}
     plan = plan_fixes(result.findings, digests, advice, policy_dir)
     failed = {} if diff or check else write_plan(plan)
@@ -528,15 +532,8 @@ def paths_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Show, per service account, what its token reaches and which workloads carry it."""
-    render = RenderOptions(
-        tuple(values),
-        tuple(set_values),
-        release_name,
-        namespace,
-        kube_version,
-        helm,
-        timeout_s=render_timeout,
-        memory_mb=render_memory,
+    render = _render_options(
+        values, set_values, release_name, namespace, kube_version, helm, render_timeout, render_memory
     )
     config = _config(config_file)
     from tokenlint.report.paths import PATHS_FORMATTERS  # not paid by 'lint', pre-commit's command
